@@ -1,0 +1,92 @@
+"""Arrow schema of learning events in the lake and conversions to/from ``LearningEvent``.
+
+Events are stored flat (one column per field, ``context`` as JSON text) and hive-partitioned
+by ``event_date`` (UTC day, ``YYYY-MM-DD``) and ``verb``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import pyarrow as pa
+
+from features.events import EventContext, EventObject, EventResult, LearningEvent
+
+EVENTS_DATASET = "events"
+EVENT_PARTITIONS = ("event_date", "verb")
+EVENTS_SCHEMA = pa.schema(
+    [
+        pa.field("event_id", pa.string(), nullable=False),
+        pa.field("learner_id", pa.string(), nullable=False),
+        pa.field("timestamp", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("verb", pa.string(), nullable=False),
+        pa.field("object_id", pa.string(), nullable=False),
+        pa.field("object_type", pa.string(), nullable=False),
+        pa.field("course_id", pa.string()),
+        pa.field("skill_ids", pa.list_(pa.string())),
+        pa.field("correct", pa.bool_()),
+        pa.field("score", pa.float64()),
+        pa.field("duration_s", pa.float64()),
+        pa.field("response", pa.string()),
+        pa.field("hints_used", pa.int32()),
+        pa.field("context", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("schema_version", pa.string(), nullable=False),
+        pa.field("event_date", pa.string(), nullable=False),
+    ]
+)
+
+
+def event_to_row(event: LearningEvent) -> dict[str, Any]:
+    """Flatten one event into a row matching :data:`EVENTS_SCHEMA`."""
+    result = event.result or EventResult()
+    context = event.context.model_dump(mode="json", exclude_defaults=True)
+    return {
+        "event_id": str(event.event_id),
+        "learner_id": event.learner_id,
+        "timestamp": event.timestamp,
+        "verb": event.verb.value,
+        "object_id": event.object.id,
+        "object_type": event.object.type.value,
+        "course_id": event.object.course_id,
+        "skill_ids": list(event.skill_ids),
+        "correct": result.correct,
+        "score": result.score,
+        "duration_s": result.duration_s,
+        "response": result.response,
+        "hints_used": result.hints_used,
+        "context": json.dumps(context, sort_keys=True) if context else None,
+        "source": event.context.source,
+        "schema_version": event.schema_version,
+        "event_date": event.timestamp.strftime("%Y-%m-%d"),
+    }
+
+
+def events_to_table(events: Iterable[LearningEvent]) -> pa.Table:
+    """Build an arrow table (schema :data:`EVENTS_SCHEMA`) from events."""
+    rows = [event_to_row(e) for e in events]
+    return pa.Table.from_pylist(rows, schema=EVENTS_SCHEMA)
+
+
+def _row_to_event(row: dict[str, Any]) -> LearningEvent:
+    result_fields = ("correct", "score", "duration_s", "response", "hints_used")
+    result = {k: row[k] for k in result_fields if row.get(k) is not None}
+    return LearningEvent(
+        event_id=uuid.UUID(row["event_id"]),
+        learner_id=row["learner_id"],
+        timestamp=row["timestamp"],
+        verb=row["verb"],
+        object=EventObject(id=row["object_id"], type=row["object_type"], course_id=row["course_id"]),
+        skill_ids=row["skill_ids"] or [],
+        result=EventResult(**result) if result else None,
+        context=EventContext(**json.loads(row["context"])) if row["context"] else EventContext(),
+        schema_version=row["schema_version"],
+    )
+
+
+def events_from_table(table: pa.Table) -> list[LearningEvent]:
+    """Rebuild ``LearningEvent`` objects from a lake table."""
+    return [_row_to_event(row) for row in table.to_pylist()]

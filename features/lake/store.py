@@ -1,0 +1,160 @@
+"""Partitioned parquet datasets in the lake, written atomically.
+
+A write lands first in ``<dataset>/_staging/<batch_id>/`` (ignored by readers, whose discovery
+skips names starting with ``_`` or ``.``) and is then moved file by file into place. File names
+carry the batch id, so retrying a batch overwrites its own files instead of duplicating rows,
+and a failed write never leaves partial files visible to readers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+from pyarrow import fs
+
+from features.lake.filesystem import LakeLocation, open_lake
+from features.lake.schema import EVENT_PARTITIONS, EVENTS_DATASET, EVENTS_SCHEMA
+
+STAGING = "_staging"
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write produced: row count and the final file paths."""
+
+    rows: int
+    files: list[str] = field(default_factory=list)
+
+
+class Lake:
+    """Read and write hive-partitioned parquet datasets under one lake root."""
+
+    def __init__(self, location: LakeLocation):
+        self.location = location
+
+    @classmethod
+    def from_uri(cls, uri: str, **s3_options: str | None) -> Lake:
+        """Open the lake at a local path or ``s3://`` URI (see :func:`open_lake`)."""
+        return cls(open_lake(uri, **s3_options))  # type: ignore[arg-type]
+
+    @property
+    def filesystem(self) -> fs.FileSystem:
+        """The pyarrow filesystem of the lake."""
+        return self.location.filesystem
+
+    def dataset_path(self, dataset: str) -> str:
+        """Root path of a named dataset."""
+        return self.location.path(dataset)
+
+    def write_table(
+        self,
+        dataset: str,
+        table: pa.Table,
+        *,
+        partition_cols: Sequence[str] = (),
+        batch_id: str | None = None,
+    ) -> WriteResult:
+        """Write ``table`` into ``dataset`` atomically; returns the published files."""
+        if table.num_rows == 0:
+            return WriteResult(rows=0)
+        batch = batch_id or uuid.uuid4().hex
+        staging = self.location.path(dataset, STAGING, batch)
+        written: list[str] = []
+        partitioning = (
+            ds.partitioning(table.select(list(partition_cols)).schema, flavor="hive")
+            if partition_cols
+            else None
+        )
+        try:
+            ds.write_dataset(
+                table,
+                staging,
+                format="parquet",
+                partitioning=partitioning,
+                filesystem=self.filesystem,
+                basename_template=f"part-{batch}-{{i}}.parquet",
+                existing_data_behavior="overwrite_or_ignore",
+                file_visitor=lambda f: written.append(f.path),
+            )
+            final = [self._publish(path, staging, dataset) for path in sorted(written)]
+        finally:
+            self.filesystem.delete_dir_contents(staging, missing_dir_ok=True)
+            self._delete_dir(staging)
+        return WriteResult(rows=table.num_rows, files=final)
+
+    def _publish(self, staged: str, staging_root: str, dataset: str) -> str:
+        relative = staged[len(staging_root) :].lstrip("/")
+        target = self.location.path(dataset, relative)
+        parent = target.rsplit("/", 1)[0]
+        self.filesystem.create_dir(parent, recursive=True)
+        self.filesystem.move(staged, target)
+        return target
+
+    def _delete_dir(self, path: str) -> None:
+        try:
+            self.filesystem.delete_dir(path)
+        except (FileNotFoundError, OSError):
+            return
+
+    def exists(self, dataset: str) -> bool:
+        """True when ``dataset`` holds at least one data file."""
+        return bool(self.files(dataset))
+
+    def files(self, dataset: str) -> list[str]:
+        """Published data files of ``dataset`` (staging files excluded)."""
+        selector = fs.FileSelector(self.dataset_path(dataset), recursive=True, allow_not_found=True)
+        return sorted(
+            info.path
+            for info in self.filesystem.get_file_info(selector)
+            if info.type == fs.FileType.File
+            and info.path.endswith(".parquet")
+            and f"/{STAGING}/" not in info.path
+        )
+
+    def dataset(self, dataset: str, schema: pa.Schema | None = None) -> ds.Dataset:
+        """A pyarrow dataset over the published files (hive partitions as columns)."""
+        return ds.dataset(
+            self.files(dataset),
+            schema=schema,
+            filesystem=self.filesystem,
+            format="parquet",
+            partitioning=ds.HivePartitioning.discover(infer_dictionary=False),
+            partition_base_dir=self.dataset_path(dataset),
+        )
+
+    def read_table(
+        self,
+        dataset: str,
+        *,
+        columns: Sequence[str] | None = None,
+        filter: ds.Expression | None = None,
+        schema: pa.Schema | None = None,
+    ) -> pa.Table:
+        """Read ``dataset`` (optionally some columns / a row filter); empty if it does not exist."""
+        files = self.files(dataset)
+        if not files:
+            if schema is None:
+                return pa.table({})
+            return schema.empty_table().select(list(columns) if columns else schema.names)
+        return self.dataset(dataset, schema).to_table(
+            columns=list(columns) if columns else None, filter=filter
+        )
+
+    def write_events(self, table: pa.Table, *, batch_id: str | None = None) -> WriteResult:
+        """Write an events table (schema :data:`EVENTS_SCHEMA`) partitioned by date and verb."""
+        return self.write_table(
+            EVENTS_DATASET,
+            table.cast(EVENTS_SCHEMA),
+            partition_cols=EVENT_PARTITIONS,
+            batch_id=batch_id,
+        )
+
+    def read_events(
+        self, *, columns: Sequence[str] | None = None, filter: ds.Expression | None = None
+    ) -> pa.Table:
+        """Read learning events (columns in :data:`EVENTS_SCHEMA` order)."""
+        return self.read_table(EVENTS_DATASET, columns=columns, filter=filter, schema=EVENTS_SCHEMA)

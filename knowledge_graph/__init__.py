@@ -1,0 +1,1 @@
+"""Skill prerequisite graph: one interface, networkx and Neo4j backends, prerequisite mining."""

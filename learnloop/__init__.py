@@ -1,0 +1,1 @@
+"""learnloop app shell."""

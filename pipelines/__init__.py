@@ -1,0 +1,1 @@
+"""Training pipelines: steps, local and SageMaker runners, MLflow registry gates, drift monitors."""

@@ -1,0 +1,1 @@
+"""Thin FastAPI platform services and the gateway that mounts them."""
