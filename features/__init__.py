@@ -1,1 +1,1 @@
-"""Data layer: canonical events, dataset importers, learner simulator, lake I/O, ingestion, feature store."""
+"""Data layer: events, dataset importers, learner simulator, lake I/O, ingestion, features."""

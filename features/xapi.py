@@ -98,7 +98,7 @@ def _object(obj: Any) -> dict[str, Any]:
     if not isinstance(obj, dict) or not obj.get("id"):
         raise EventValidationError([FieldError(field="object.id", reason="field required")])
     activity_type = (obj.get("definition") or {}).get("type")
-    object_type = ACTIVITY_TYPES.get(activity_type, ObjectType.EXTERNAL)
+    object_type = ACTIVITY_TYPES.get(str(activity_type), ObjectType.EXTERNAL)
     if activity_type is None:
         object_type = ObjectType.PROBLEM
     return {"id": str(obj["id"]).rstrip("/").rsplit("/", 1)[-1], "type": object_type}
@@ -126,11 +126,15 @@ def _result(result: dict[str, Any]) -> dict[str, Any]:
 def statement_to_event(statement: dict[str, Any]) -> LearningEvent:
     """Convert one xAPI statement into a validated ``LearningEvent``."""
     verb_iri = (statement.get("verb") or {}).get("id")
-    verb = VERB_BY_IRI.get(verb_iri)
+    verb = VERB_BY_IRI.get(str(verb_iri))
     if verb is None:
         allowed = ", ".join(sorted(VERB_BY_IRI))
         raise EventValidationError(
-            [FieldError(field="verb.id", reason=f"unknown xAPI verb {verb_iri!r}; allowed: {allowed}")]
+            [
+                FieldError(
+                    field="verb.id", reason=f"unknown xAPI verb {verb_iri!r}; allowed: {allowed}"
+                )
+            ]
         )
     context = statement.get("context") or {}
     extensions = context.get("extensions") or {}

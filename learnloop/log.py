@@ -59,8 +59,7 @@ _KEY_VALUE = re.compile(
     (?P<key>["']?(?:%s)["']?)          # a sensitive key, optionally quoted
     (?P<sep>\s*[:=]\s*)
     (?P<value>"[^"]*"|'[^']*'|[^\s,;&}]+)
-    """
-    % "|".join(sorted(SENSITIVE_KEYS, key=len, reverse=True))
+    """.replace("%s", "|".join(sorted(SENSITIVE_KEYS, key=len, reverse=True)))
 )
 _RESERVED = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
@@ -128,7 +127,7 @@ def _otel_trace_id() -> str | None:
     otel_trace = sys.modules.get("opentelemetry.trace")
     if otel_trace is None:
         return None
-    context = otel_trace.get_current_span().get_span_context()  # type: ignore[attr-defined]
+    context = otel_trace.get_current_span().get_span_context()
     return f"{context.trace_id:032x}" if context.is_valid else None
 
 

@@ -1,1 +1,1 @@
-"""Pure ML models (numpy, torch, scikit-learn, implicit only): knowledge tracing, recommenders, policies."""
+"""Pure ML models (numpy, torch, scikit-learn, implicit): knowledge tracing, recommenders."""

@@ -1,1 +1,1 @@
-"""Model serving: BentoML services RES (recommendations) and LPS (learning paths), gRPC between them."""
+"""Model serving: BentoML services RES (recommendations) and LPS (paths), gRPC between them."""

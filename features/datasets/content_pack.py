@@ -100,6 +100,7 @@ class Course(_Loose):
     def _blank_non_strings(cls, value: Any) -> str | None:
         # One course plan has the float 0.0 where the attribution strings belong.
         return value if isinstance(value, str) and value else None
+
     problem_count: int = 0
     lessons: list[Lesson] = Field(default_factory=list)
 

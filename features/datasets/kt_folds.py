@@ -138,8 +138,9 @@ def load_fold(root: Path, dataset: str, fold: int = 1) -> KTFold:
     name = resolve_name(dataset)
     spec = DATASETS[name]
     parts = {s: read_sequences(fold_path(root, name, s, fold), name) for s in SPLITS}
-    return KTFold(name, fold, parts["train"], parts["valid"], parts["test"],
-                  spec.n_skills, spec.n_problems)
+    return KTFold(
+        name, fold, parts["train"], parts["valid"], parts["test"], spec.n_skills, spec.n_problems
+    )
 
 
 def load_all_learners(root: Path, dataset: str) -> list[KTSequence]:

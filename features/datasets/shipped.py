@@ -30,7 +30,9 @@ def ensure_unpacked(target: Path, archives_dir: Path) -> Path:
         if not archive.is_file():
             if destination.is_dir():
                 continue
-            raise FileNotFoundError(f"dataset archive {archive} not found and {destination} missing")
+            raise FileNotFoundError(
+                f"dataset archive {archive} not found and {destination} missing"
+            )
         digest = _digest(archive)
         if marker.exists() and marker.read_text().strip() == digest:
             continue

@@ -49,7 +49,9 @@ def open_lake(
         root = f"{parsed.netloc}{parsed.path}".rstrip("/")
         return LakeLocation(fs.S3FileSystem(**options), root, uri)
     if parsed.scheme not in {"", "file"}:
-        raise ValueError(f"unsupported lake URI scheme {parsed.scheme!r} in {uri!r}; use a path or s3://")
+        raise ValueError(
+            f"unsupported lake URI scheme {parsed.scheme!r} in {uri!r}; use a path or s3://"
+        )
     local = Path(parsed.path if parsed.scheme == "file" else uri).expanduser().resolve()
     local.mkdir(parents=True, exist_ok=True)
     return LakeLocation(fs.LocalFileSystem(), local.as_posix(), local.as_uri())

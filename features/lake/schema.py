@@ -79,7 +79,9 @@ def _row_to_event(row: dict[str, Any]) -> LearningEvent:
         learner_id=row["learner_id"],
         timestamp=row["timestamp"],
         verb=row["verb"],
-        object=EventObject(id=row["object_id"], type=row["object_type"], course_id=row["course_id"]),
+        object=EventObject(
+            id=row["object_id"], type=row["object_type"], course_id=row["course_id"]
+        ),
         skill_ids=row["skill_ids"] or [],
         result=EventResult(**result) if result else None,
         context=EventContext(**json.loads(row["context"])) if row["context"] else EventContext(),

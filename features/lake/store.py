@@ -8,6 +8,7 @@ and a failed write never leaves partial files visible to readers.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -59,46 +60,17 @@ class Lake:
         batch_id: str | None = None,
     ) -> WriteResult:
         """Write ``table`` into ``dataset`` atomically; returns the published files."""
-        if table.num_rows == 0:
-            return WriteResult(rows=0)
-        batch = batch_id or uuid.uuid4().hex
-        staging = self.location.path(dataset, STAGING, batch)
-        written: list[str] = []
-        partitioning = (
-            ds.partitioning(table.select(list(partition_cols)).schema, flavor="hive")
-            if partition_cols
-            else None
-        )
-        try:
-            ds.write_dataset(
-                table,
-                staging,
-                format="parquet",
-                partitioning=partitioning,
-                filesystem=self.filesystem,
-                basename_template=f"part-{batch}-{{i}}.parquet",
-                existing_data_behavior="overwrite_or_ignore",
-                file_visitor=lambda f: written.append(f.path),
-            )
-            final = [self._publish(path, staging, dataset) for path in sorted(written)]
-        finally:
-            self.filesystem.delete_dir_contents(staging, missing_dir_ok=True)
-            self._delete_dir(staging)
-        return WriteResult(rows=table.num_rows, files=final)
+        with self.staged_writer(
+            dataset, partition_cols=partition_cols, batch_id=batch_id
+        ) as writer:
+            writer.write(table)
+        return writer.result
 
-    def _publish(self, staged: str, staging_root: str, dataset: str) -> str:
-        relative = staged[len(staging_root) :].lstrip("/")
-        target = self.location.path(dataset, relative)
-        parent = target.rsplit("/", 1)[0]
-        self.filesystem.create_dir(parent, recursive=True)
-        self.filesystem.move(staged, target)
-        return target
-
-    def _delete_dir(self, path: str) -> None:
-        try:
-            self.filesystem.delete_dir(path)
-        except (FileNotFoundError, OSError):
-            return
+    def staged_writer(
+        self, dataset: str, *, partition_cols: Sequence[str] = (), batch_id: str | None = None
+    ) -> StagedWriter:
+        """A writer that stages several tables and publishes them together on success."""
+        return StagedWriter(self, dataset, tuple(partition_cols), batch_id or uuid.uuid4().hex)
 
     def exists(self, dataset: str) -> bool:
         """True when ``dataset`` holds at least one data file."""
@@ -158,3 +130,67 @@ class Lake:
     ) -> pa.Table:
         """Read learning events (columns in :data:`EVENTS_SCHEMA` order)."""
         return self.read_table(EVENTS_DATASET, columns=columns, filter=filter, schema=EVENTS_SCHEMA)
+
+
+class StagedWriter:
+    """Context manager: tables written inside land in staging; published together on exit.
+
+    If the block raises, the staged files are deleted and nothing becomes visible.
+    """
+
+    def __init__(self, lake: Lake, dataset: str, partition_cols: tuple[str, ...], batch_id: str):
+        self.lake = lake
+        self.dataset = dataset
+        self.partition_cols = partition_cols
+        self.batch_id = batch_id
+        self.staging = lake.location.path(dataset, STAGING, batch_id)
+        self.result = WriteResult(rows=0)
+        self._staged: list[str] = []
+        self._rows = 0
+        self._chunks = 0
+
+    def write(self, table: pa.Table) -> None:
+        """Stage ``table`` (may be called many times)."""
+        if table.num_rows == 0:
+            return
+        partitioning = (
+            ds.partitioning(table.select(list(self.partition_cols)).schema, flavor="hive")
+            if self.partition_cols
+            else None
+        )
+        ds.write_dataset(
+            table,
+            self.staging,
+            format="parquet",
+            partitioning=partitioning,
+            filesystem=self.lake.filesystem,
+            basename_template=f"part-{self.batch_id}-{self._chunks}-{{i}}.parquet",
+            existing_data_behavior="overwrite_or_ignore",
+            file_visitor=lambda f: self._staged.append(f.path),
+        )
+        self._chunks += 1
+        self._rows += table.num_rows
+
+    def __enter__(self) -> StagedWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        try:
+            if exc_type is None:
+                files = [self._publish(path) for path in sorted(self._staged)]
+                self.result = WriteResult(rows=self._rows, files=files)
+        finally:
+            self._discard()
+
+    def _publish(self, staged: str) -> str:
+        relative = staged[len(self.staging) :].lstrip("/")
+        target = self.lake.location.path(self.dataset, relative)
+        self.lake.filesystem.create_dir(target.rsplit("/", 1)[0], recursive=True)
+        self.lake.filesystem.move(staged, target)
+        return target
+
+    def _discard(self) -> None:
+        filesystem = self.lake.filesystem
+        filesystem.delete_dir_contents(self.staging, missing_dir_ok=True)
+        with contextlib.suppress(FileNotFoundError, OSError):
+            filesystem.delete_dir(self.staging)

@@ -117,7 +117,7 @@ class ManagedProcess:
         self.stop(sig=signal.SIGKILL, timeout=5.0)
 
     def __enter__(self) -> ManagedProcess:
-        return self.start()
+        return self if self.running else self.start()
 
     def __exit__(
         self,

@@ -106,26 +106,47 @@ def start_postgres(
     loopback only).
     """
     port = port or free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
     pgdata = workdir / "pgdata"
     run_as = "postgres" if os.geteuid() == 0 else None
     if run_as:
         shutil.chown(workdir, run_as)
     if not (pgdata / "PG_VERSION").exists():
-        subprocess.run(  # noqa: S603
-            [_which("initdb", "postgresql"), "-D", str(pgdata), "-U", user, "-A", "trust",
-             "--encoding", "UTF8", "--no-sync"],
-            check=True,
+        init = subprocess.run(  # noqa: S603
+            [
+                _which("initdb", "postgresql"),
+                "-D",
+                str(pgdata),
+                "-U",
+                user,
+                "-A",
+                "trust",
+                "--encoding",
+                "UTF8",
+                "--no-sync",
+            ],
+            check=False,
             capture_output=True,
+            text=True,
             user=run_as,
         )
+        if init.returncode:
+            hint = " (as root, the folder and its parents must be traversable by 'postgres')"
+            raise RuntimeError(f"initdb failed{hint if run_as else ''}: {init.stderr.strip()}")
     argv = [
         _which("postgres", "postgresql"),
-        "-D", str(pgdata),
-        "-p", str(port),
-        "-h", "127.0.0.1",
-        "-k", str(workdir),
-        "-c", "fsync=off",
-        "-c", "max_connections=200",
+        "-D",
+        str(pgdata),
+        "-p",
+        str(port),
+        "-h",
+        "127.0.0.1",
+        "-k",
+        str(workdir),
+        "-c",
+        "fsync=off",
+        "-c",
+        "max_connections=200",
     ]
     log = workdir / "postgres.log"
     return ManagedProcess("postgres", argv, port=port, log_path=log, user=run_as).start()

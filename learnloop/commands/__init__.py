@@ -1,0 +1,1 @@
+"""Typer sub-applications of the ``learnloop`` CLI, one module per command group."""

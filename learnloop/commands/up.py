@@ -1,0 +1,39 @@
+"""``learnloop up``: run the platform locally on embedded defaults."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from learnloop.console import console
+from learnloop.settings import get_settings
+from learnloop.stack import LocalStack
+
+
+def up(
+    dataset: Annotated[
+        str,
+        typer.Option(help="Shipped KT dataset imported into the lake on first start; '' to skip."),
+    ] = "assist2009",
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Start everything, print the URLs, then stop (smoke test)."),
+    ] = False,
+) -> None:
+    """Start broker, lake, API (and every other local component), print URLs, run until Ctrl-C."""
+    stack = LocalStack(get_settings(), dataset=dataset or None)
+    stack.start()
+    table = Table("component", "address", title="learnloop is up")
+    for name, url in stack.urls.items():
+        table.add_row(name, url)
+    console.print(table)
+    try:
+        if not check:
+            console.print("press Ctrl-C to stop")
+            stack.wait()
+    except KeyboardInterrupt:
+        console.print("stopping")
+    finally:
+        stack.stop()

@@ -1,0 +1,110 @@
+"""The local platform: start every component on embedded defaults, print URLs, stop cleanly.
+
+Components start in dependency order (broker → data → API) as child processes in their own
+process groups; stopping (Ctrl-C) tears them down in reverse order. Later components (serving,
+consumers, MLflow UI) register here too.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from features.importers import import_kt_dataset, is_kt_dataset_imported
+from learnloop.console import console
+from learnloop.localstack import ManagedProcess, start_broker
+from learnloop.localstack.process import port_open
+from learnloop.resources import datasets_dir, lake_from_settings
+from learnloop.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class LocalStack:
+    """Everything ``learnloop up`` runs, on one machine."""
+
+    settings: Settings
+    dataset: str | None = "assist2009"
+    processes: list[ManagedProcess] = field(default_factory=list)
+    urls: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def workdir(self) -> Path:
+        """Folder for logs and runtime state of the local stack."""
+        return self.settings.data_dir / "run"
+
+    def start(self) -> None:
+        """Start broker, import the demo dataset if needed, start the API; raise on failure."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start_broker()
+            self._prepare_data()
+            self._start_api()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_broker(self) -> None:
+        kafka = self.settings.kafka
+        if not kafka.embedded:
+            self.urls["kafka"] = kafka.bootstrap_servers
+            return
+        port = urlparse(f"//{kafka.bootstrap_servers.split(',')[0]}").port or 9092
+        if port_open(port):
+            raise RuntimeError(
+                f"port {port} is busy: another broker running? stop it or set "
+                "LEARNLOOP_KAFKA__BOOTSTRAP_SERVERS / LEARNLOOP_KAFKA__EMBEDDED=false"
+            )
+        with console.status("starting the Kafka-protocol broker (tansu)"):
+            self.processes.append(start_broker(self.workdir, port=port))
+        self.urls["kafka"] = f"127.0.0.1:{port}"
+
+    def _prepare_data(self) -> None:
+        directory = datasets_dir(self.settings)
+        lake = lake_from_settings(self.settings)
+        self.urls["lake"] = lake.location.uri
+        if self.dataset and not is_kt_dataset_imported(lake, self.dataset):
+            with console.status(f"importing {self.dataset} into the lake"):
+                report = import_kt_dataset(directory, self.dataset, lake)
+            console.print(report.summary())
+
+    def _start_api(self) -> None:
+        api = self.settings.api
+        argv = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "services.gateway.app:create_app",
+            "--factory",
+            "--host",
+            api.host,
+            "--port",
+            str(api.port),
+            "--no-access-log",
+        ]
+        if port_open(api.port, api.host):
+            raise RuntimeError(f"port {api.port} is busy; set LEARNLOOP_API__PORT")
+        process = ManagedProcess("api", argv, port=api.port, log_path=self.workdir / "api.log")
+        with console.status("starting the API"):
+            self.processes.append(process.start())
+        base = f"http://{api.host}:{api.port}"
+        self.urls.update({"api": base, "docs": f"{base}/docs", "health": f"{base}/healthz"})
+
+    def wait(self) -> None:
+        """Block until Ctrl-C or until a component dies (then raise with its log tail)."""
+        while True:
+            for process in self.processes:
+                if not process.running:
+                    raise RuntimeError(f"{process.name} stopped:\n{process.log_tail()}")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """Stop every component, newest first."""
+        for process in reversed(self.processes):
+            process.stop()
+        self.processes.clear()

@@ -1,0 +1,1 @@
+"""Gateway: one entry point mounting every platform service."""
