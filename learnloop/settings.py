@@ -9,6 +9,7 @@ one place.
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -73,6 +74,88 @@ class ApiSettings(BaseModel):
     cors_origins: list[str] = Field(default_factory=list)
 
 
+PLACEHOLDER_SECRETS = frozenset({"", "changethis", "changeme", "secret", "password"})
+Role = Literal["learner", "instructor", "data_scientist", "admin"]
+
+
+class ExternalIssuerSettings(BaseModel):
+    """A trusted external OIDC issuer (Cognito, Okta, corporate SSO), found by discovery."""
+
+    issuer: str = Field(min_length=1, description="Exact ``iss`` claim of its tokens.")
+    audience: str = Field(min_length=1, description="Required ``aud`` (the client id).")
+    discovery_url: str | None = Field(
+        default=None, description="Defaults to <issuer>/.well-known/openid-configuration."
+    )
+    roles_claim: str = Field(default="roles", description="Claim with groups, e.g. cognito:groups.")
+    role_map: dict[str, Role] = Field(
+        default_factory=dict, description="External group -> learnloop role."
+    )
+    default_role: Role = "learner"
+    algorithms: list[Literal["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]] = Field(
+        default_factory=lambda: ["RS256"]
+    )
+
+
+class AuthSettings(BaseModel):
+    """Identity: the built-in OIDC-compatible issuer and trusted external issuers."""
+
+    issuer: str | None = Field(default=None, description="Defaults to the API base URL.")
+    audience: str = "learnloop-api"
+    access_token_ttl_s: int = Field(default=900, ge=30, le=86_400)
+    refresh_token_ttl_s: int = Field(default=30 * 86_400, ge=300)
+    key_dir: Path | None = Field(default=None, description="Signing keys; <data_dir>/keys.")
+    key_rotation_days: int = Field(default=30, ge=1)
+    external_issuers: list[ExternalIssuerSettings] = Field(default_factory=list)
+    jwks_cache_s: int = Field(default=300, ge=0)
+    http_timeout_s: float = Field(default=5.0, gt=0)
+    pseudonym_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC key for pseudonyms (GDPR erasure, audit log); generated into the key "
+        "dir on first start when unset.",
+    )
+
+
+class RateLimitSettings(BaseModel):
+    """Gateway rate limits (token buckets): per client IP and per authenticated user."""
+
+    enabled: bool = True
+    per_ip_per_minute: int = Field(default=600, ge=1)
+    per_user_per_minute: int = Field(default=300, ge=1)
+    login_failures_per_15min: int = Field(default=10, ge=1)
+    backend: Literal["memory", "redis"] = "memory"
+    redis_url: str | None = None
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Peers whose X-Forwarded-For is believed."
+    )
+
+
+class ProgressSettings(BaseModel):
+    """Progress store (per-learner, per-skill mastery): relational table or DynamoDB."""
+
+    backend: Literal["sqlite", "dynamodb"] = "sqlite"
+    dynamodb_endpoint: str | None = None
+    dynamodb_region: str = "us-east-1"
+    dynamodb_table: str = "learnloop-progress"
+    aws_access_key: SecretStr | None = None
+    aws_secret_key: SecretStr | None = None
+    consumer_group: str = "progress-tracking"
+
+
+class CatalogSettings(BaseModel):
+    """Content catalog: object store for assets and the first-start content import."""
+
+    object_store_uri: str | None = Field(
+        default=None, description="Local folder (default <data_dir>/objects) or s3://bucket/prefix."
+    )
+    s3_endpoint: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    import_content_on_start: bool = True
+    max_upload_mb: int = Field(default=200, ge=1)
+    cache_max_age_s: int = Field(default=60, ge=0)
+
+
 class Settings(BaseSettings):
     """Root settings object; obtain it with :func:`get_settings`."""
 
@@ -97,6 +180,10 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     lake: LakeSettings = Field(default_factory=LakeSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    progress: ProgressSettings = Field(default_factory=ProgressSettings)
+    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
@@ -104,6 +191,37 @@ class Settings(BaseSettings):
         if self.dataset_dir is not None:
             self.dataset_dir = self.dataset_dir.expanduser().resolve()
         return self
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        secrets = {"auth.pseudonym_secret": self.auth.pseudonym_secret}
+        for name, value in secrets.items():
+            if value is not None and value.get_secret_value() in PLACEHOLDER_SECRETS:
+                message = f"{name} is a placeholder; set a real secret"
+                if self.env != "development":
+                    raise ValueError(f"{message} (LEARNLOOP_ENV={self.env})")
+                warnings.warn(message, stacklevel=2)
+        return self
+
+    @property
+    def api_base_url(self) -> str:
+        """Base URL of the gateway as seen from this machine."""
+        return f"http://{self.api.host}:{self.api.port}"
+
+    @property
+    def auth_issuer(self) -> str:
+        """``iss`` of tokens issued by learnloop's own identity service."""
+        return (self.auth.issuer or self.api_base_url).rstrip("/")
+
+    @property
+    def key_dir(self) -> Path:
+        """Folder of signing keys (identity issuer, LTI tool)."""
+        return self.auth.key_dir or self.data_dir / "keys"
+
+    @property
+    def object_store_uri(self) -> str:
+        """Catalog object store: a local folder or ``s3://bucket/prefix``."""
+        return self.catalog.object_store_uri or str(self.data_dir / "objects")
 
     @property
     def datasets_path(self) -> Path:
