@@ -38,6 +38,9 @@ class KafkaSettings(BaseModel):
     learning_event_topic: str = "LearningEventStream"
     progress_update_topic: str = "ProgressUpdateEvent"
     dead_letter_suffix: str = ".dlq"
+    dead_letter_partitions: int = Field(default=1, ge=1)
+    session_timeout_ms: int = Field(default=10_000, ge=1000)
+    heartbeat_interval_ms: int = Field(default=3000, ge=100)
 
     def client_config(self) -> dict[str, str]:
         """librdkafka configuration shared by producers, consumers and admin clients."""
@@ -64,6 +67,38 @@ class LakeSettings(BaseModel):
     s3_region: str = "us-east-1"
     s3_access_key: SecretStr | None = None
     s3_secret_key: SecretStr | None = None
+
+
+class IngestSettings(BaseModel):
+    """Event ingestion: the HTTP endpoint and the lake / feature consumers."""
+
+    delivery_timeout_s: float = Field(
+        default=5.0, gt=0, description="API waits this long for acks."
+    )
+    retry_after_s: int = Field(default=5, ge=1, description="Retry-After when the broker is down.")
+    max_batch: int = Field(default=1000, ge=1, description="Most events per POST /events.")
+    batch_size: int = Field(default=5000, ge=1, description="Consumer batch (messages).")
+    flush_interval_s: float = Field(default=1.0, gt=0, description="Longest wait before a flush.")
+    sink_group: str = "learnloop-lake-sink"
+    progress_sink_group: str = "learnloop-progress-sink"
+    features_group: str = "learnloop-feature-consumer"
+    compact_min_files: int = Field(default=16, ge=2, description="Compact a partition at this.")
+    dedupe_cache_entries: int = Field(default=256, ge=1, description="(day, shard) id sets kept.")
+    dedupe_window_days: int = Field(default=7, ge=1, description="Feature consumer id memory.")
+    state_dir: Path | None = Field(default=None, description="Consumer state; <data_dir>/state.")
+    metrics_port: int | None = Field(default=None, description="Prometheus port of consumers.")
+
+
+class FeatureStoreSettings(BaseModel):
+    """Feast feature store: SQLite online + file offline locally, Redis online in production."""
+
+    project: str = "learnloop"
+    repo_path: Path | None = Field(default=None, description="Rendered repo; <data_dir>/feast.")
+    online_store: Literal["sqlite", "redis"] = "sqlite"
+    redis_url: str = "127.0.0.1:6379"
+    offline_path: Path | None = Field(
+        default=None, description="Feature tables; <data_dir>/features."
+    )
 
 
 class ApiSettings(BaseModel):
@@ -180,6 +215,8 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     lake: LakeSettings = Field(default_factory=LakeSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    features: FeatureStoreSettings = Field(default_factory=FeatureStoreSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     progress: ProgressSettings = Field(default_factory=ProgressSettings)
@@ -232,6 +269,21 @@ class Settings(BaseSettings):
     def lake_uri(self) -> str:
         """Root of the data lake as a URI or local path."""
         return self.lake.uri or str(self.data_dir / "lake")
+
+    @property
+    def state_path(self) -> Path:
+        """Local state of the stream consumers (feature aggregates, applied offsets)."""
+        return self.ingest.state_dir or self.data_dir / "state"
+
+    @property
+    def feature_repo_path(self) -> Path:
+        """Folder of the rendered Feast repo (feature_store.yaml, registry, SQLite online store)."""
+        return self.features.repo_path or self.data_dir / "feast"
+
+    @property
+    def feature_offline_path(self) -> Path:
+        """Folder of the offline feature tables (parquet) built from the lake."""
+        return self.features.offline_path or self.data_dir / "features"
 
     @property
     def sqlalchemy_url(self) -> str:
