@@ -148,6 +148,8 @@ class AuthSettings(BaseModel):
         description="HMAC key for pseudonyms (GDPR erasure, audit log); generated into the key "
         "dir on first start when unset.",
     )
+    argon2_time_cost: int = Field(default=3, ge=1, description="RFC 9106 low-memory: 3.")
+    argon2_memory_kib: int = Field(default=65_536, ge=8, description="RFC 9106 low-memory: 64 MiB.")
 
 
 class RateLimitSettings(BaseModel):
@@ -238,6 +240,10 @@ class Settings(BaseSettings):
                 if self.env != "development":
                     raise ValueError(f"{message} (LEARNLOOP_ENV={self.env})")
                 warnings.warn(message, stacklevel=2)
+        if self.env == "production" and (
+            self.auth.argon2_time_cost < 3 or self.auth.argon2_memory_kib < 65_536
+        ):
+            raise ValueError("auth.argon2_* below RFC 9106 low-memory parameters in production")
         return self
 
     @property
