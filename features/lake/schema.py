@@ -13,7 +13,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from features.events import EventContext, EventObject, EventResult, LearningEvent
+from features.events import (
+    EventContext,
+    EventObject,
+    EventResult,
+    LearningEvent,
+    ProgressUpdateEvent,
+)
 
 EVENTS_DATASET = "events"
 EVENT_PARTITIONS = ("event_date", "verb")
@@ -43,7 +49,7 @@ EVENTS_SCHEMA = pa.schema(
 def event_to_row(event: LearningEvent) -> dict[str, Any]:
     """Flatten one event into a row matching :data:`EVENTS_SCHEMA`."""
     result = event.result or EventResult()
-    context = event.context.model_dump(mode="json", exclude_defaults=True)
+    context = event.context.model_dump_json(exclude_defaults=True)
     return {
         "event_id": str(event.event_id),
         "learner_id": event.learner_id,
@@ -58,17 +64,22 @@ def event_to_row(event: LearningEvent) -> dict[str, Any]:
         "duration_s": result.duration_s,
         "response": result.response,
         "hints_used": result.hints_used,
-        "context": json.dumps(context, sort_keys=True) if context else None,
+        "context": None if context == "{}" else context,
         "source": event.context.source,
         "schema_version": event.schema_version,
-        "event_date": event.timestamp.strftime("%Y-%m-%d"),
+        "event_date": event.timestamp.date().isoformat(),
     }
 
 
 def events_to_table(events: Iterable[LearningEvent]) -> pa.Table:
-    """Build an arrow table (schema :data:`EVENTS_SCHEMA`) from events."""
-    rows = [event_to_row(e) for e in events]
-    return pa.Table.from_pylist(rows, schema=EVENTS_SCHEMA)
+    """Build an arrow table (schema :data:`EVENTS_SCHEMA`) from events (column by column)."""
+    columns: dict[str, list[Any]] = {name: [] for name in EVENTS_SCHEMA.names}
+    appenders = [(columns[name].append, name) for name in EVENTS_SCHEMA.names]
+    for event in events:
+        row = event_to_row(event)
+        for append, name in appenders:
+            append(row[name])
+    return pa.Table.from_pydict(columns, schema=EVENTS_SCHEMA)
 
 
 def _row_to_event(row: dict[str, Any]) -> LearningEvent:
@@ -92,3 +103,36 @@ def _row_to_event(row: dict[str, Any]) -> LearningEvent:
 def events_from_table(table: pa.Table) -> list[LearningEvent]:
     """Rebuild ``LearningEvent`` objects from a lake table."""
     return [_row_to_event(row) for row in table.to_pylist()]
+
+
+PROGRESS_DATASET = "progress"
+PROGRESS_PARTITIONS = ("event_date",)
+PROGRESS_SCHEMA = pa.schema(
+    [
+        pa.field("event_id", pa.string(), nullable=False),
+        pa.field("learner_id", pa.string(), nullable=False),
+        pa.field("skill_id", pa.string(), nullable=False),
+        pa.field("mastery", pa.float64(), nullable=False),
+        pa.field("previous_mastery", pa.float64()),
+        pa.field("model_name", pa.string(), nullable=False),
+        pa.field("model_version", pa.string(), nullable=False),
+        pa.field("cause_event_id", pa.string(), nullable=False),
+        pa.field("timestamp", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("schema_version", pa.string(), nullable=False),
+        pa.field("event_date", pa.string(), nullable=False),
+    ]
+)
+
+
+def progress_to_table(events: Iterable[ProgressUpdateEvent]) -> pa.Table:
+    """Build an arrow table (schema :data:`PROGRESS_SCHEMA`) from progress updates."""
+    rows = [
+        {
+            **e.model_dump(mode="python"),
+            "event_id": str(e.event_id),
+            "cause_event_id": str(e.cause_event_id),
+            "event_date": e.timestamp.date().isoformat(),
+        }
+        for e in events
+    ]
+    return pa.Table.from_pylist(rows, schema=PROGRESS_SCHEMA)

@@ -1,14 +1,17 @@
 """Partitioned parquet datasets in the lake, written atomically.
 
 A write lands first in ``<dataset>/_staging/<batch_id>/`` (ignored by readers, whose discovery
-skips names starting with ``_`` or ``.``) and is then moved file by file into place. File names
-carry the batch id, so retrying a batch overwrites its own files instead of duplicating rows,
-and a failed write never leaves partial files visible to readers.
+skips names starting with ``_`` or ``.``) and is then published through a plan object (see
+:mod:`features.lake.txn`): readers see all of a batch or none of it, even if the writer is
+killed mid-publish, and a publish may atomically replace older files (compaction, erasure).
+File names carry the batch id, so retrying a batch overwrites its own files instead of
+duplicating rows. A ``shard`` (the Kafka partition of a stream sink) is kept in the file name
+(``part-k<shard>-...``) so per-shard readers need not scan the whole day.
 """
 
 from __future__ import annotations
 
-import contextlib
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,8 +22,15 @@ from pyarrow import fs
 
 from features.lake.filesystem import LakeLocation, open_lake
 from features.lake.schema import EVENT_PARTITIONS, EVENTS_DATASET, EVENTS_SCHEMA
+from features.lake.txn import STAGING, DatasetFiles, commit, plan_for, recover, visible_files
 
-STAGING = "_staging"
+_SHARD = re.compile(r"/part-k(\d+)-[^/]*$")
+
+
+def shard_of(path: str) -> int | None:
+    """The shard tag of a data file written with ``shard=`` (``None`` if untagged)."""
+    match = _SHARD.search(path)
+    return int(match.group(1)) if match else None
 
 
 @dataclass(frozen=True)
@@ -67,25 +77,38 @@ class Lake:
         return writer.result
 
     def staged_writer(
-        self, dataset: str, *, partition_cols: Sequence[str] = (), batch_id: str | None = None
+        self,
+        dataset: str,
+        *,
+        partition_cols: Sequence[str] = (),
+        batch_id: str | None = None,
+        replaces: Sequence[str] = (),
     ) -> StagedWriter:
-        """A writer that stages several tables and publishes them together on success."""
-        return StagedWriter(self, dataset, tuple(partition_cols), batch_id or uuid.uuid4().hex)
+        """A writer that stages several tables and publishes them together on success.
+
+        ``replaces`` (paths from :meth:`files`) disappear atomically when the output appears.
+        """
+        return StagedWriter(
+            self, dataset, tuple(partition_cols), batch_id or uuid.uuid4().hex, tuple(replaces)
+        )
+
+    def dataset_files(self, dataset: str) -> DatasetFiles:
+        """Low-level file operations on one dataset (see :mod:`features.lake.txn`)."""
+        return DatasetFiles(self.filesystem, self.dataset_path(dataset))
+
+    def recover(self, dataset: str, *, stale_after_s: float = 600.0) -> int:
+        """Finish or undo publishes of writers that died; returns how many were fixed."""
+        return recover(self.dataset_files(dataset), stale_after_s=stale_after_s)
 
     def exists(self, dataset: str) -> bool:
         """True when ``dataset`` holds at least one data file."""
         return bool(self.files(dataset))
 
-    def files(self, dataset: str) -> list[str]:
-        """Published data files of ``dataset`` (staging files excluded)."""
-        selector = fs.FileSelector(self.dataset_path(dataset), recursive=True, allow_not_found=True)
-        return sorted(
-            info.path
-            for info in self.filesystem.get_file_info(selector)
-            if info.type == fs.FileType.File
-            and info.path.endswith(".parquet")
-            and f"/{STAGING}/" not in info.path
-        )
+    def files(self, dataset: str, under: str = "") -> list[str]:
+        """Published data files of ``dataset`` (optionally below the relative folder ``under``,
+        e.g. ``event_date=2024-01-01``), as a reader should see them."""
+        files = self.dataset_files(dataset)
+        return [files.abs(p) for p in visible_files(files, under)]
 
     def dataset(self, dataset: str, schema: pa.Schema | None = None) -> ds.Dataset:
         """A pyarrow dataset over the published files (hive partitions as columns)."""
@@ -138,21 +161,31 @@ class StagedWriter:
     If the block raises, the staged files are deleted and nothing becomes visible.
     """
 
-    def __init__(self, lake: Lake, dataset: str, partition_cols: tuple[str, ...], batch_id: str):
+    def __init__(
+        self,
+        lake: Lake,
+        dataset: str,
+        partition_cols: tuple[str, ...],
+        batch_id: str,
+        replaces: tuple[str, ...] = (),
+    ):
         self.lake = lake
         self.dataset = dataset
         self.partition_cols = partition_cols
         self.batch_id = batch_id
+        self.replaces = replaces
+        self.files = lake.dataset_files(dataset)
         self.staging = lake.location.path(dataset, STAGING, batch_id)
         self.result = WriteResult(rows=0)
         self._staged: list[str] = []
         self._rows = 0
         self._chunks = 0
 
-    def write(self, table: pa.Table) -> None:
-        """Stage ``table`` (may be called many times)."""
+    def write(self, table: pa.Table, *, shard: int | None = None) -> None:
+        """Stage ``table`` (may be called many times); ``shard`` tags the file names."""
         if table.num_rows == 0:
             return
+        tag = "" if shard is None else f"k{shard}-"
         partitioning = (
             ds.partitioning(table.select(list(self.partition_cols)).schema, flavor="hive")
             if self.partition_cols
@@ -164,7 +197,7 @@ class StagedWriter:
             format="parquet",
             partitioning=partitioning,
             filesystem=self.lake.filesystem,
-            basename_template=f"part-{self.batch_id}-{self._chunks}-{{i}}.parquet",
+            basename_template=f"part-{tag}{self.batch_id}-{self._chunks}-{{i}}.parquet",
             existing_data_behavior="overwrite_or_ignore",
             file_visitor=lambda f: self._staged.append(f.path),
         )
@@ -176,21 +209,15 @@ class StagedWriter:
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         try:
-            if exc_type is None:
-                files = [self._publish(path) for path in sorted(self._staged)]
+            if exc_type is None and (self._staged or self.replaces):
+                plan = plan_for(
+                    self.batch_id,
+                    sorted(self.files.rel(p) for p in self._staged),
+                    f"{STAGING}/{self.batch_id}",
+                    [self.files.rel(p) for p in self.replaces],
+                )
+                commit(self.files, plan)
+                files = [self.files.abs(final) for _, final in plan.outputs]
                 self.result = WriteResult(rows=self._rows, files=files)
         finally:
-            self._discard()
-
-    def _publish(self, staged: str) -> str:
-        relative = staged[len(self.staging) :].lstrip("/")
-        target = self.lake.location.path(self.dataset, relative)
-        self.lake.filesystem.create_dir(target.rsplit("/", 1)[0], recursive=True)
-        self.lake.filesystem.move(staged, target)
-        return target
-
-    def _discard(self) -> None:
-        filesystem = self.lake.filesystem
-        filesystem.delete_dir_contents(self.staging, missing_dir_ok=True)
-        with contextlib.suppress(FileNotFoundError, OSError):
-            filesystem.delete_dir(self.staging)
+            self.files.discard_staging(self.batch_id)
