@@ -193,6 +193,42 @@ class CatalogSettings(BaseModel):
     cache_max_age_s: int = Field(default=60, ge=0)
 
 
+class ExperimentSettings(BaseModel):
+    """A/B experiments: where definitions live and where reports are written."""
+
+    dir: Path | None = Field(default=None, description="Definitions; <data_dir>/experiments.")
+    reports_dir: Path | None = Field(default=None, description="HTML reports; <data_dir>/reports.")
+
+
+class NotificationSettings(BaseModel):
+    """Notification delivery: retries with exponential backoff, e-mail transport, signing."""
+
+    max_attempts: int = Field(default=6, ge=1, description="Then the delivery is dead-lettered.")
+    backoff_base_s: float = Field(default=2.0, gt=0, description="Delay after the 1st failure.")
+    backoff_max_s: float = Field(default=3600.0, gt=0)
+    poll_interval_s: float = Field(default=1.0, gt=0)
+    http_timeout_s: float = Field(default=5.0, gt=0)
+    smtp_host: str | None = Field(default=None, description="None: write .eml files locally.")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_dir: Path | None = Field(default=None, description="Local mail drop; <data_dir>/mail.")
+    mail_from: str = "learnloop <no-reply@learnloop.local>"
+    signing_secret: SecretStr | None = Field(
+        default=None, description="HMAC key of webhook signatures and unsubscribe links."
+    )
+
+
+class IntegrationSettings(BaseModel):
+    """Payments (Stripe webhooks) and CRM / marketing-automation outbound webhooks."""
+
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_tolerance_s: int = Field(default=300, ge=1, description="Max webhook age.")
+    crm_webhook_url: str | None = None
+    crm_webhook_secret: SecretStr | None = None
+
+
 class Settings(BaseSettings):
     """Root settings object; obtain it with :func:`get_settings`."""
 
@@ -223,6 +259,9 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     progress: ProgressSettings = Field(default_factory=ProgressSettings)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    experiments: ExperimentSettings = Field(default_factory=ExperimentSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
@@ -233,7 +272,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        secrets = {"auth.pseudonym_secret": self.auth.pseudonym_secret}
+        secrets = {
+            "auth.pseudonym_secret": self.auth.pseudonym_secret,
+            "notifications.signing_secret": self.notifications.signing_secret,
+            "integrations.stripe_webhook_secret": self.integrations.stripe_webhook_secret,
+            "integrations.crm_webhook_secret": self.integrations.crm_webhook_secret,
+        }
         for name, value in secrets.items():
             if value is not None and value.get_secret_value() in PLACEHOLDER_SECRETS:
                 message = f"{name} is a placeholder; set a real secret"
@@ -270,6 +314,21 @@ class Settings(BaseSettings):
     def datasets_path(self) -> Path:
         """Where datasets are read from (the override, or the unpacked shipped archives)."""
         return self.dataset_dir or self.data_dir / "datasets"
+
+    @property
+    def experiments_dir(self) -> Path:
+        """Folder of experiment definitions (``*.yaml`` / ``*.json``)."""
+        return self.experiments.dir or self.data_dir / "experiments"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Folder where ``learnloop experiment report`` writes HTML reports."""
+        return self.experiments.reports_dir or self.data_dir / "reports"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Local mail drop of the e-mail channel when no SMTP host is configured."""
+        return self.notifications.mail_dir or self.data_dir / "mail"
 
     @property
     def lake_uri(self) -> str:
