@@ -1,0 +1,1 @@
+"""A/B experiments: definitions, deterministic assignment, analysis, sequential tests, OPE."""
