@@ -1,0 +1,1 @@
+"""Feast feature repo of learnloop (declarations) and the code that serves it."""

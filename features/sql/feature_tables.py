@@ -1,0 +1,81 @@
+"""Build the offline feature tables (parquet, read by Feast's file offline store) from the lake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from features.lake import Lake
+from features.sql import connect, query_view
+
+TS = pa.timestamp("us", tz="UTC")
+FEATURE_TABLE_SCHEMAS: dict[str, pa.Schema] = {
+    "learner_activity": pa.schema(
+        [
+            ("learner_id", pa.string()),
+            ("event_timestamp", TS),
+            ("event_count", pa.int64()),
+            ("attempt_count", pa.int64()),
+            ("correct_count", pa.int64()),
+            ("accuracy", pa.float64()),
+            ("attempt_count_7d", pa.int64()),
+            ("correct_count_7d", pa.int64()),
+            ("accuracy_7d", pa.float64()),
+            ("last_event_unix", pa.int64()),
+        ]
+    ),
+    "item_stats": pa.schema(
+        [
+            ("item_id", pa.string()),
+            ("event_timestamp", TS),
+            ("item_attempt_count", pa.int64()),
+            ("item_correct_rate", pa.float64()),
+            ("item_difficulty", pa.float64()),
+            ("popularity_7d", pa.int64()),
+        ]
+    ),
+    "skill_mastery": pa.schema(
+        [
+            ("learner_id", pa.string()),
+            ("skill_id", pa.string()),
+            ("event_timestamp", TS),
+            ("mastery", pa.float64()),
+            ("mastery_model_version", pa.string()),
+        ]
+    ),
+}
+
+
+def _as_utc(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    columns = []
+    for field in schema:
+        column = table.column(field.name)
+        if pa.types.is_timestamp(field.type) and column.type.tz is None:
+            column = column.cast(pa.timestamp("us")).cast(TS)  # DuckDB naive TIMESTAMP = UTC
+        columns.append(column.cast(field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def build_feature_tables(lake: Lake, out_dir: Path) -> dict[str, int]:
+    """Compute every feature table from ``lake`` into ``out_dir/<table>/``; rows per table."""
+    con = connect(lake)
+    counts = {}
+    for name, schema in FEATURE_TABLE_SCHEMAS.items():
+        table = _as_utc(query_view(lake, name, con), schema)
+        replace_table(out_dir / name, table)
+        counts[name] = table.num_rows
+    return counts
+
+
+def replace_table(folder: Path, table: pa.Table) -> Path:
+    """Make ``table`` the only parquet file of ``folder`` (written aside, then renamed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / ".next.tmp"
+    pq.write_table(table, tmp)
+    for old in folder.glob("*.parquet"):
+        old.unlink()
+    target = folder / "part-0.parquet"
+    tmp.rename(target)
+    return target

@@ -1,0 +1,155 @@
+"""``learnloop ingest``: topics and the stream consumers (lake sink, feature consumer).
+
+Each consumer runs until SIGTERM/Ctrl-C, flushes, commits and exits. ``--metrics-port`` serves
+its Prometheus metrics (consumer lag, throughput, dead letters) on ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from learnloop.console import console
+from learnloop.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="Event ingestion: topics, lake sink, feature consumer.", no_args_is_help=True
+)
+logger = logging.getLogger(__name__)
+
+
+class SinkTopic(StrEnum):
+    """Which stream the lake sink writes."""
+
+    EVENTS = "events"
+    PROGRESS = "progress"
+
+
+MetricsPort = Annotated[
+    int | None, typer.Option(help="Serve Prometheus metrics on this port (default: settings).")
+]
+IdleExit = Annotated[
+    float | None, typer.Option(help="Exit after this many seconds without messages (batch jobs).")
+]
+
+
+def _serve_metrics(port: int | None) -> None:
+    if port:
+        from prometheus_client import start_http_server
+
+        start_http_server(port, addr="127.0.0.1")
+
+
+def _run(consumer: Any, handler: Any, idle_exit: float | None) -> None:
+    def stop(*_: object) -> None:
+        consumer.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    consumer.run(handler, idle_exit_s=idle_exit)
+
+
+def sink_consumer(settings: Settings, topic: SinkTopic) -> tuple[Any, Any]:
+    """The lake sink of ``topic``: ``(BatchConsumer, handler)``."""
+    from features.lake.sink import LEARNING_EVENTS_SINK, PROGRESS_SINK, LakeSink
+    from features.streaming import BatchConsumer, DeadLetterPublisher, EventProducer, tune_gc
+    from learnloop.resources import lake_from_settings
+
+    kafka, ingest = settings.kafka, settings.ingest
+    events = topic is SinkTopic.EVENTS
+    group = ingest.sink_group if events else ingest.progress_sink_group
+    producer = EventProducer(kafka, client_id=f"{group}-dlq")
+    sink = LakeSink(
+        lake_from_settings(settings),
+        LEARNING_EVENTS_SINK if events else PROGRESS_SINK,
+        dead_letters=DeadLetterPublisher(kafka, producer, group_id=group),
+        group_id=group,
+        compact_min_files=ingest.compact_min_files,
+        index_entries=ingest.dedupe_cache_entries,
+    )
+    consumer = BatchConsumer(
+        kafka,
+        group_id=group,
+        topics=[kafka.learning_event_topic if events else kafka.progress_update_topic],
+        batch_size=ingest.batch_size,
+        flush_interval_s=ingest.flush_interval_s,
+        on_revoke=sink.on_revoke,
+    )
+    tune_gc()
+    return consumer, sink
+
+
+def features_consumer(settings: Settings) -> tuple[Any, Any]:
+    """The feature consumer (both topics → Feast online store): ``(BatchConsumer, handler)``."""
+    from features.feature_repo.consumer import FeatureConsumer, StateStore
+    from features.feature_repo.store import apply, open_store
+    from features.streaming import BatchConsumer, tune_gc
+
+    kafka, ingest = settings.kafka, settings.ingest
+    store = open_store(settings)
+    apply(settings, store)
+    state = StateStore(settings.state_path / f"{ingest.features_group}.sqlite")
+    handler = FeatureConsumer(
+        store,
+        state,
+        group_id=ingest.features_group,
+        progress_topic=kafka.progress_update_topic,
+        dedupe_window_days=ingest.dedupe_window_days,
+    )
+    consumer = BatchConsumer(
+        kafka,
+        group_id=ingest.features_group,
+        topics=[kafka.learning_event_topic, kafka.progress_update_topic],
+        batch_size=ingest.batch_size,
+        flush_interval_s=ingest.flush_interval_s,
+    )
+    tune_gc()
+    return consumer, handler
+
+
+@app.command("topics")
+def topics() -> None:
+    """Create the event topics and their dead-letter topics (idempotent)."""
+    from features.streaming import ensure_topics
+
+    for name, partitions in sorted(ensure_topics(get_settings().kafka).items()):
+        console.print(f"{name}: {partitions} partitions")
+
+
+@app.command("sink")
+def sink(
+    topic: Annotated[SinkTopic, typer.Option(help="Stream to write into the lake.")] = (
+        SinkTopic.EVENTS
+    ),
+    metrics_port: MetricsPort = None,
+    idle_exit: IdleExit = None,
+) -> None:
+    """Run the lake sink: stream → partitioned parquet, exactly once, invalid → DLQ."""
+    settings = get_settings()
+    _serve_metrics(metrics_port or settings.ingest.metrics_port)
+    consumer, handler = sink_consumer(settings, topic)
+    _run(consumer, handler, idle_exit)
+    stats = handler.stats
+    console.print(
+        f"lake sink stopped: {stats.written} written, {stats.duplicates} duplicates dropped, "
+        f"{stats.dead_letters} dead letters, {stats.compacted_files} files compacted"
+    )
+
+
+@app.command("features")
+def features(metrics_port: MetricsPort = None, idle_exit: IdleExit = None) -> None:
+    """Run the feature consumer: streams → online features through Feast's push API."""
+    settings = get_settings()
+    _serve_metrics(metrics_port or settings.ingest.metrics_port)
+    consumer, handler = features_consumer(settings)
+    _run(consumer, handler, idle_exit)
+    stats = handler.stats
+    console.print(
+        f"feature consumer stopped: {stats.events} events, {stats.duplicates} duplicates, "
+        f"{stats.learner_rows_pushed} learner rows and {stats.mastery_rows_pushed} mastery rows "
+        "pushed"
+    )
