@@ -14,7 +14,7 @@ install: ## create/reuse .venv and install locked dependencies (no-op when up to
 	@scripts/bootstrap.sh
 
 system-deps: ## Debian packages for the real servers the tests start
-	@scripts/system-deps.sh
+	@scripts/system-deps.sh chromium
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
