@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 
 from learnloop import __version__
-from learnloop.commands import data, events, features, ingest
+from learnloop.commands import data, events, experiment, features, ingest
 from learnloop.commands.up import up
 from learnloop.console import CliError, console
 from learnloop.log import configure_logging
@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 app.add_typer(data.app, name="data")
 app.add_typer(events.app, name="events")
+app.add_typer(experiment.app, name="experiment")
 app.add_typer(features.app, name="features")
 app.add_typer(ingest.app, name="ingest")
 app.command("up")(up)
