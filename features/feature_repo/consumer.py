@@ -42,8 +42,8 @@ CREATE TABLE IF NOT EXISTS learner (learner_id TEXT PRIMARY KEY, state TEXT NOT 
     WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS mastery (learner_id TEXT, skill_id TEXT, ts TEXT NOT NULL,
     PRIMARY KEY (learner_id, skill_id)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS seen (event_id TEXT PRIMARY KEY, day INTEGER NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS seen_day ON seen (day);
+CREATE TABLE IF NOT EXISTS seen (day INTEGER NOT NULL, event_id BLOB NOT NULL,
+    PRIMARY KEY (day, event_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS applied (topic TEXT, partition INTEGER, next_offset INTEGER NOT NULL,
     PRIMARY KEY (topic, partition)) WITHOUT ROWID;
 """
@@ -70,18 +70,18 @@ class StateStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._seen: dict[int, set[bytes]] = {}
 
     def applied(self) -> dict[tuple[str, int], int]:
         rows = self.db.execute("SELECT topic, partition, next_offset FROM applied")
         return {(t, p): o for t, p, o in rows}
 
-    def seen(self, ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for i in range(0, len(ids), CHUNK):
-            chunk = ids[i : i + CHUNK]
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT event_id FROM seen WHERE event_id IN ({marks})"  # noqa: S608
-            found.update(r[0] for r in self.db.execute(query, chunk))
+    def seen_on(self, day: int) -> set[bytes]:
+        """Ids (16-byte UUIDs) of events of UTC day ``day`` already applied (cached per day)."""
+        found = self._seen.get(day)
+        if found is None:
+            rows = self.db.execute("SELECT event_id FROM seen WHERE day = ?", (day,))
+            found = self._seen[day] = {r[0] for r in rows}
         return found
 
     def learners(self, ids: Iterable[str]) -> dict[str, LearnerActivity]:
@@ -110,7 +110,7 @@ class StateStore:
         self,
         learners: dict[str, LearnerActivity],
         mastery: dict[tuple[str, str], str],
-        seen: Sequence[tuple[str, int]],
+        seen: Sequence[tuple[int, bytes]],
         offsets: dict[tuple[str, int], int],
     ) -> None:
         db = self.db
@@ -133,8 +133,12 @@ class StateStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        for day, event_id in seen:
+            self.seen_on(day).add(event_id)
 
     def prune_seen(self, before_day: int) -> int:
+        for day in [d for d in self._seen if d < before_day]:
+            del self._seen[day]
         return self.db.execute("DELETE FROM seen WHERE day < ?", (before_day,)).rowcount
 
     def forget_learner(self, learner_id: str) -> None:
@@ -178,14 +182,14 @@ class FeatureConsumer:
         updates = self._new_events(progress, parse_progress_bytes)
         learners = self._apply_learning(events)
         mastery = self._apply_progress(updates)
-        seen = [(str(e.event_id), day_number(e.timestamp)) for e in [*events, *updates]]
+        seen = [(day_number(e.timestamp), e.event_id.bytes) for e in [*events, *updates]]
         offsets: dict[tuple[str, int], int] = {}
         for m in messages:
             key = (m.topic() or "", m.partition() or 0)
             offsets[key] = max(offsets.get(key, 0), (m.offset() or 0) + 1)
         self.state.commit(learners, mastery, seen, offsets)
         if seen:
-            self._max_day = max(self._max_day, *(d for _, d in seen))
+            self._max_day = max(self._max_day, *(d for d, _ in seen))
         if self.stats.events % 200_000 < len(events):
             self.state.prune_seen(self._max_day - self.dedupe_window_days)
 
@@ -197,18 +201,17 @@ class FeatureConsumer:
         topic = messages[0].topic() or ""
         if decoded.dead_letters:
             CONSUMED.labels(self.group_id, topic, "skipped").inc(len(decoded.dead_letters))
-        ids = [str(e.event_id) for e in decoded.events]
-        known = self.state.seen(ids)
         out = []
-        batch: set[str] = set()
-        for event_id, event in zip(ids, decoded.events, strict=True):
-            if event_id in known or event_id in batch:
+        batch: set[bytes] = set()
+        for event in decoded.events:
+            event_id = event.event_id.bytes
+            if event_id in batch or event_id in self.state.seen_on(day_number(event.timestamp)):
                 self.stats.duplicates += 1
                 continue
             batch.add(event_id)
             out.append(event)
         CONSUMED.labels(self.group_id, topic, "ok").inc(len(out))
-        CONSUMED.labels(self.group_id, topic, "duplicate").inc(len(ids) - len(out))
+        CONSUMED.labels(self.group_id, topic, "duplicate").inc(len(decoded.events) - len(out))
         return out
 
     def _apply_learning(self, events: list[LearningEvent]) -> dict[str, LearnerActivity]:

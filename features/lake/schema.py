@@ -46,40 +46,47 @@ EVENTS_SCHEMA = pa.schema(
 )
 
 
+def _row_values(event: LearningEvent) -> tuple[Any, ...]:
+    """One event as a tuple in :data:`EVENTS_SCHEMA` column order."""
+    result = event.result
+    context = event.context
+    context_json = context.model_dump_json(exclude_defaults=True)
+    timestamp = event.timestamp
+    obj = event.object
+    return (
+        str(event.event_id),
+        event.learner_id,
+        timestamp,
+        event.verb.value,
+        obj.id,
+        obj.type.value,
+        obj.course_id,
+        list(event.skill_ids),
+        result.correct if result else None,
+        result.score if result else None,
+        result.duration_s if result else None,
+        result.response if result else None,
+        result.hints_used if result else None,
+        None if context_json == "{}" else context_json,
+        context.source,
+        event.schema_version,
+        timestamp.date().isoformat(),
+    )
+
+
 def event_to_row(event: LearningEvent) -> dict[str, Any]:
     """Flatten one event into a row matching :data:`EVENTS_SCHEMA`."""
-    result = event.result or EventResult()
-    context = event.context.model_dump_json(exclude_defaults=True)
-    return {
-        "event_id": str(event.event_id),
-        "learner_id": event.learner_id,
-        "timestamp": event.timestamp,
-        "verb": event.verb.value,
-        "object_id": event.object.id,
-        "object_type": event.object.type.value,
-        "course_id": event.object.course_id,
-        "skill_ids": list(event.skill_ids),
-        "correct": result.correct,
-        "score": result.score,
-        "duration_s": result.duration_s,
-        "response": result.response,
-        "hints_used": result.hints_used,
-        "context": None if context == "{}" else context,
-        "source": event.context.source,
-        "schema_version": event.schema_version,
-        "event_date": event.timestamp.date().isoformat(),
-    }
+    return dict(zip(EVENTS_SCHEMA.names, _row_values(event), strict=True))
 
 
 def events_to_table(events: Iterable[LearningEvent]) -> pa.Table:
     """Build an arrow table (schema :data:`EVENTS_SCHEMA`) from events (column by column)."""
-    columns: dict[str, list[Any]] = {name: [] for name in EVENTS_SCHEMA.names}
-    appenders = [(columns[name].append, name) for name in EVENTS_SCHEMA.names]
-    for event in events:
-        row = event_to_row(event)
-        for append, name in appenders:
-            append(row[name])
-    return pa.Table.from_pydict(columns, schema=EVENTS_SCHEMA)
+    rows = [_row_values(e) for e in events]
+    if not rows:
+        return EVENTS_SCHEMA.empty_table()
+    transposed = zip(*rows, strict=True)
+    columns = [pa.array(v, type=f.type) for v, f in zip(transposed, EVENTS_SCHEMA, strict=True)]
+    return pa.Table.from_arrays(columns, schema=EVENTS_SCHEMA)
 
 
 def _row_to_event(row: dict[str, Any]) -> LearningEvent:

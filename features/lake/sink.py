@@ -171,7 +171,7 @@ class LakeSink:
 
 def _batch_id(messages: Sequence[Message]) -> str:
     """Deterministic id of a batch (a retry of the same batch overwrites its own files)."""
-    digest = hashlib.sha1(usedforsecurity=False)
-    for m in messages:
-        digest.update(f"{m.topic()}:{m.partition()}:{m.offset()};".encode())
-    return digest.hexdigest()[:20]
+    first, last = messages[0], messages[-1]
+    spec = f"{first.topic()}:{first.partition()}:{first.offset()}"
+    spec += f":{last.partition()}:{last.offset()}"
+    return f"{hashlib.sha1(spec.encode(), usedforsecurity=False).hexdigest()[:16]}-{len(messages)}"

@@ -158,11 +158,10 @@ class BatchConsumer:
     @staticmethod
     def _positions(batch: Sequence[Message], *, first: bool) -> list[TopicPartition]:
         seen: dict[tuple[str, int], int] = {}
-        for m in batch:
+        for m in batch if first else reversed(batch):
             key = (m.topic() or "", m.partition() or 0)
-            offset = m.offset() or 0
-            if key not in seen or (offset < seen[key] if first else offset > seen[key]):
-                seen[key] = offset
+            if key not in seen:  # offsets grow within a partition: first / last occurrence
+                seen[key] = m.offset() or 0
         return [TopicPartition(t, p, o if first else o + 1) for (t, p), o in seen.items()]
 
     def _commit(self, batch: Sequence[Message]) -> None:

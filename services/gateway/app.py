@@ -8,6 +8,7 @@ from learnloop import __version__
 from learnloop.log import configure_logging
 from learnloop.settings import get_settings
 from learnloop.web import create_service_app
+from services import ingestion
 
 
 def create_app() -> FastAPI:
@@ -20,4 +21,5 @@ def create_app() -> FastAPI:
         version=__version__,
         description="learnloop platform API: events, catalog, assessments, progress, "
         "recommendations and learning paths.",
+        routers=[ingestion.router],
     )
