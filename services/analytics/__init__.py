@@ -1,0 +1,1 @@
+"""Analytics and reporting service (ARS): SQL reports over the lake, exports, Athena/Glue DDL."""
