@@ -1,0 +1,1 @@
+"""Notification service (NS): in-app inbox, e-mail and webhook delivery through an outbox."""
