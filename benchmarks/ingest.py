@@ -74,7 +74,10 @@ def make_payloads(
 
 
 def committed_total(kafka: object, group: str, topic: str) -> tuple[int, int]:
-    """(committed offsets summed over partitions, end offsets summed) for ``group``."""
+    """(committed offsets summed over partitions, end offsets summed) for ``group``.
+
+    tansu 0.6 answers ListOffsets(latest) with a stale value: only the committed sum is used.
+    """
     from confluent_kafka import Consumer, TopicPartition
 
     consumer = Consumer({**kafka.client_config(), "group.id": group})  # type: ignore[attr-defined]

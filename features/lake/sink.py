@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,12 +35,13 @@ from features.lake.schema import (
     events_to_table,
     progress_to_table,
 )
-from features.lake.store import Lake
+from features.lake.store import Lake, shard_of
 from features.streaming import DeadLetterPublisher, decode_batch
 from features.streaming.codec import parse_learning_bytes, parse_progress_bytes
 from features.streaming.metrics import CONSUMED
 
 logger = logging.getLogger(__name__)
+_DAY = re.compile(r"/event_date=([0-9-]+)/")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class SinkStats:
     written: int = 0
     duplicates: int = 0
     dead_letters: int = 0
+    files_written: int = 0
     compacted_files: int = 0
 
 
@@ -138,16 +141,19 @@ class LakeSink:
         self.index.add(kept_ids, kept_days, shards)
         self.stats.written += len(keep)
         CONSUMED.labels(self.group_id, topic, "ok").inc(len(keep))
-        self._maybe_compact(set(zip(kept_days, shards, strict=True)), len(writer.result.files))
+        self.stats.files_written += len(writer.result.files)
+        self._maybe_compact(writer.result.files)
 
-    def _maybe_compact(self, touched: set[tuple[str, int]], new_files: int) -> None:
-        due = []
-        for key in touched:
-            count = self._files_since_compaction.get(key, 0) + max(1, new_files // len(touched))
+    def _maybe_compact(self, new_files: list[str]) -> None:
+        due = set()
+        for path in new_files:
+            found = _DAY.search(path)
+            key = (found.group(1) if found else "", shard_of(path) or 0)
+            count = self._files_since_compaction.get(key, 0) + 1
             self._files_since_compaction[key] = count
             if count >= self.compact_min_files:
-                due.append(key)
-        for day, shard in due:
+                due.add(key)
+        for day, shard in sorted(due):
             result = compact(
                 self.lake,
                 self.spec.dataset,
