@@ -176,6 +176,11 @@ class ProgressSettings(BaseModel):
     aws_access_key: SecretStr | None = None
     aws_secret_key: SecretStr | None = None
     consumer_group: str = "progress-tracking"
+    kt_model_path: Path | None = Field(
+        default=None,
+        description="Champion KT model file (models.kt format); default: BKT with the "
+        "content pack's per-skill parameters.",
+    )
 
 
 class CatalogSettings(BaseModel):
