@@ -1,0 +1,1 @@
+"""Integrations: Stripe subscription webhooks (inbound) and CRM lifecycle webhooks (outbound)."""
