@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from starlette.middleware import Middleware
 
 from learnloop.web.health import ReadinessCheck, health_router
 from learnloop.web.metrics import MetricsMiddleware, metrics_router
 from learnloop.web.middleware import RequestContextMiddleware
+from learnloop.web.openapi import install_openapi
 from learnloop.web.problems import install_problem_handlers
+from learnloop.web.security import SecurityHeadersMiddleware
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 
 
 def create_service_app(
@@ -20,14 +27,25 @@ def create_service_app(
     description: str = "",
     routers: Sequence[APIRouter] = (),
     checks: Sequence[ReadinessCheck] = (),
+    lifespan: Lifespan | None = None,
+    middleware: Sequence[Middleware] = (),
 ) -> FastAPI:
-    """A FastAPI app with problem-details errors, request ids, RED metrics and health probes."""
-    app = FastAPI(title=title, version=version, description=description)
+    """A FastAPI app with problem-details errors, request ids, RED metrics, security headers,
+    health probes and an OpenAPI document whose error responses are problem+json.
+
+    ``middleware`` (outermost first) runs inside request-id, security-header and metrics
+    middleware, so its responses (401, 429, CORS preflight) get request ids and are counted.
+    """
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     install_problem_handlers(app)
+    for item in reversed(middleware):
+        app.add_middleware(item.cls, *item.args, **item.kwargs)
     app.add_middleware(MetricsMiddleware, service=service)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router(checks))
     app.include_router(metrics_router())
     for router in routers:
         app.include_router(router)
+    install_openapi(app)
     return app

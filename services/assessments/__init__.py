@@ -1,0 +1,1 @@
+"""Assessment service (AS): assessments, items, attempts, hints, grading; emits LearningEvents."""

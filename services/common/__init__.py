@@ -1,0 +1,1 @@
+"""Plumbing shared by the platform services: database, auth, RBAC, events, privacy, wiring."""

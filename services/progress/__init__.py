@@ -1,0 +1,1 @@
+"""Progress tracking service (PTS): online mastery from LearningEvents, progress APIs."""

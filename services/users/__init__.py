@@ -1,0 +1,1 @@
+"""User management service (UMS): accounts, tokens, OIDC issuer, RBAC roles, privacy requests."""

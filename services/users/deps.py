@@ -1,0 +1,51 @@
+"""UMS dependencies: token issuer, login throttle, outbox relay, subject handler."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from services.common.deps import PlatformDep
+from services.common.outbox import OutboxRelay
+from services.users.privacy import UsersSubjectHandler
+from services.users.service import FailureThrottle, Passwords
+from services.users.tokens import AccessTokenIssuer
+
+ISSUER = "users.issuer"
+THROTTLE = "users.login_throttle"
+OUTBOX = "users.outbox"
+SUBJECTS = "users.subjects"
+PASSWORDS = "users.passwords"
+
+
+def get_issuer(platform: PlatformDep) -> AccessTokenIssuer:
+    """Signer of access tokens."""
+    return platform.resource(ISSUER, AccessTokenIssuer)
+
+
+def get_throttle(platform: PlatformDep) -> FailureThrottle:
+    """Failed-login throttle."""
+    return platform.resource(THROTTLE, FailureThrottle)
+
+
+def get_outbox(platform: PlatformDep) -> OutboxRelay:
+    """Relay of UMS events."""
+    return platform.resource(OUTBOX, OutboxRelay)
+
+
+def get_subjects(platform: PlatformDep) -> UsersSubjectHandler:
+    """UMS privacy handler."""
+    return platform.resource(SUBJECTS, UsersSubjectHandler)
+
+
+def get_passwords(platform: PlatformDep) -> Passwords:
+    """Password hashing."""
+    return platform.resource(PASSWORDS, Passwords)
+
+
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+IssuerDep = Annotated[AccessTokenIssuer, Depends(get_issuer)]
+ThrottleDep = Annotated[FailureThrottle, Depends(get_throttle)]
+OutboxDep = Annotated[OutboxRelay, Depends(get_outbox)]
+SubjectsDep = Annotated[UsersSubjectHandler, Depends(get_subjects)]
