@@ -1,8 +1,9 @@
 """Alembic migrations of every service, run from code (startup, tests, CLI) or ``alembic``.
 
 One Alembic environment, one version branch per service (``users``, ``catalog``,
-``assessments``, ``progress``), each in ``services/<service>/migrations``; ``upgrade heads``
-brings every service's tables up to date. ``alembic.ini`` at the repository root points here.
+``assessments``, ``progress``, ...), each in ``services/<service>/migrations`` (found by
+looking for those folders, so a new service only adds its own); ``upgrade heads`` brings every
+service's tables up to date. ``alembic.ini`` at the repository root points here.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ from alembic.config import Config
 
 SERVICES_DIR = Path(__file__).resolve().parent.parent
 SCRIPT_LOCATION = Path(__file__).resolve().parent / "alembic"
-MIGRATING_SERVICES = ("users", "catalog", "assessments", "progress")
+
+
+def migrating_services() -> list[str]:
+    """Services with a ``migrations`` folder (each owns one Alembic branch)."""
+    return sorted(p.parent.name for p in SERVICES_DIR.glob("*/migrations") if p.is_dir())
 
 
 def version_locations() -> list[Path]:
     """Folders holding each service's revision files."""
-    return [SERVICES_DIR / name / "migrations" for name in MIGRATING_SERVICES]
+    return [SERVICES_DIR / name / "migrations" for name in migrating_services()]
 
 
 def alembic_config(url: str) -> Config:

@@ -6,14 +6,12 @@ import importlib
 
 from sqlalchemy import MetaData
 
-SERVICE_MODELS = (
-    "services.users.models",
-    "services.catalog.models",
-    "services.assessments.models",
-    "services.progress.models",
-)
+from services.common.migrate import migrating_services
 
 
 def all_metadata() -> list[MetaData]:
-    """The ``MetaData`` of each service, in migration-branch order."""
-    return [importlib.import_module(name).Base.metadata for name in SERVICE_MODELS]
+    """The ``MetaData`` of each service with migrations (``services.<name>.models.Base``)."""
+    return [
+        importlib.import_module(f"services.{name}.models").Base.metadata
+        for name in migrating_services()
+    ]
