@@ -2,19 +2,22 @@
 SHELL := /bin/bash
 VENV := .venv
 
-.PHONY: up test install system-deps lint format typecheck bench-quick clean
+.PHONY: up test install system-deps infra-tools lint format typecheck bench-quick clean
 
 up: install ## run the platform locally on embedded defaults and print the URLs
 	$(VENV)/bin/learnloop up
 
-test: install system-deps ## install what is needed and run the whole test suite
+test: install system-deps infra-tools ## install what is needed and run the whole test suite
 	scripts/test.sh
 
 install: ## create/reuse .venv and install locked dependencies (no-op when up to date)
 	@scripts/bootstrap.sh
 
 system-deps: ## Debian packages for the real servers the tests start
-	@scripts/system-deps.sh chromium
+	@scripts/system-deps.sh chromium promtool
+
+infra-tools: install ## offline infra validators (checkov, helm SDK, kubernetes schemas, hadolint) in infra/.venv-tools
+	@scripts/infra-tools.sh
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
