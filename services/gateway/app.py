@@ -38,8 +38,11 @@ DESCRIPTION = (
 def service_modules() -> list[ServiceModule]:
     """Every platform service served by the gateway."""
     from services import ingestion
+    from services.analytics import app as analytics
     from services.assessments import app as assessments
     from services.catalog import app as catalog
+    from services.integrations import app as integrations
+    from services.notifications import app as notifications
     from services.progress import app as progress
     from services.users import app as users
 
@@ -49,6 +52,9 @@ def service_modules() -> list[ServiceModule]:
         assessments.MODULE,
         progress.MODULE,
         ServiceModule(name="ingestion", routers=(ingestion.router,)),
+        analytics.MODULE,
+        notifications.MODULE,
+        integrations.MODULE,
     ]
 
 
