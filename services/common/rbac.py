@@ -34,6 +34,10 @@ class Action(StrEnum):
     ATTEMPT_CREATE = "attempt:create"
     ATTEMPT_READ = "attempt:read"
     PROGRESS_READ = "progress:read"
+    ANALYTICS_READ = "analytics:read"
+    ANALYTICS_STAFF = "analytics:staff"
+    NOTIFICATIONS_ADMIN = "notifications:admin"
+    SUBSCRIPTION_READ = "subscription:read"
 
 
 LEARNER, INSTRUCTOR, SCIENTIST, ADMIN = (
@@ -70,6 +74,11 @@ POLICY: dict[Action, Rule] = {
     Action.ATTEMPT_CREATE: Rule(any=frozenset(), own=EVERYONE),
     Action.ATTEMPT_READ: Rule(any=frozenset({INSTRUCTOR, ADMIN}), own=EVERYONE),
     Action.PROGRESS_READ: Rule(any=frozenset({INSTRUCTOR, SCIENTIST, ADMIN}), own=EVERYONE),
+    # Instructors' analytics are further limited to their courses (services.analytics.service).
+    Action.ANALYTICS_READ: Rule(any=frozenset({INSTRUCTOR, SCIENTIST, ADMIN})),
+    Action.ANALYTICS_STAFF: Rule(any=frozenset({ADMIN})),
+    Action.NOTIFICATIONS_ADMIN: Rule(any=frozenset({ADMIN})),
+    Action.SUBSCRIPTION_READ: Rule(any=frozenset({ADMIN}), own=EVERYONE),
 }
 
 
