@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from learnloop.web import problem_responses
@@ -19,9 +19,10 @@ from services.analytics.schemas import (
     StaffList,
     StaffPublic,
 )
-from services.common.deps import CurrentPrincipal
+from services.common.deps import CurrentPrincipal, allowed
 from services.common.errors import ForbiddenError, InvalidInputError, NotFoundError
-from services.common.principal import Role
+from services.common.principal import Principal
+from services.common.rbac import Action, is_allowed
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=problem_responses(401, 403))
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
@@ -109,9 +110,7 @@ async def export_report(
     )
 
 
-def _admin(principal: CurrentPrincipal) -> None:
-    if Role.ADMIN not in principal.roles:
-        raise ForbiddenError("only admins manage course staff")
+StaffAdmin = Annotated[Principal, Depends(allowed(Action.ANALYTICS_STAFF))]
 
 
 @router.get("/staff", response_model=StaffList, summary="Instructor assignments")
@@ -120,7 +119,7 @@ def list_staff(
     staff: StaffDep,
     user_id: Annotated[str | None, Query(max_length=128)] = None,
 ) -> StaffList:
-    if Role.ADMIN not in principal.roles:
+    if not is_allowed(principal, Action.ANALYTICS_STAFF):
         if user_id not in (None, principal.subject):
             raise ForbiddenError("you may only list your own course assignments")
         user_id = principal.subject
@@ -133,9 +132,8 @@ def list_staff(
     summary="Make a user an instructor of a course (admin)",
 )
 def assign_staff(
-    course_id: str, user_id: str, principal: CurrentPrincipal, staff: StaffDep
+    course_id: str, user_id: str, principal: StaffAdmin, staff: StaffDep
 ) -> StaffPublic:
-    _admin(principal)
     return StaffPublic.model_validate(staff.assign(course_id, user_id, by=principal.subject))
 
 
@@ -145,10 +143,7 @@ def assign_staff(
     responses=problem_responses(404),
     summary="Remove an instructor from a course (admin)",
 )
-def remove_staff(
-    course_id: str, user_id: str, principal: CurrentPrincipal, staff: StaffDep
-) -> Response:
-    _admin(principal)
+def remove_staff(course_id: str, user_id: str, _admin: StaffAdmin, staff: StaffDep) -> Response:
     if not staff.remove(course_id, user_id):
         raise NotFoundError(f"{user_id} is not an instructor of {course_id}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -7,8 +7,8 @@ from sqlalchemy import delete, select
 from services.analytics.engine import Scope
 from services.analytics.models import CourseStaff
 from services.common.db import Database, utcnow
-from services.common.errors import ForbiddenError
 from services.common.principal import Principal, Role
+from services.common.rbac import Action, authorize
 
 UNRESTRICTED = frozenset({Role.ADMIN, Role.DATA_SCIENTIST})
 
@@ -58,10 +58,11 @@ class StaffDirectory:
 
 
 def scope_for(principal: Principal, staff: StaffDirectory) -> Scope:
-    """Admins and data scientists see everything, instructors their courses, learners nothing."""
+    """Admins and data scientists see everything, instructors their courses, learners nothing.
+
+    ``analytics:read`` (RBAC policy) decides who may read at all (403 otherwise).
+    """
+    authorize(principal, Action.ANALYTICS_READ)
     if principal.roles & UNRESTRICTED:
         return Scope.everything()
-    if Role.INSTRUCTOR in principal.roles:
-        return Scope(staff.courses_of(principal.subject))
-    roles = ", ".join(sorted(principal.roles)) or "none"
-    raise ForbiddenError(f"role(s) {roles} may not read analytics")
+    return Scope(staff.courses_of(principal.subject))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from learnloop.web import problem_responses
-from services.common.deps import CurrentPrincipal
-from services.common.errors import ForbiddenError, NotFoundError, PayloadTooLargeError
-from services.common.principal import Role
+from services.common.deps import allowed_on_owner
+from services.common.errors import NotFoundError, PayloadTooLargeError
+from services.common.principal import Principal
+from services.common.rbac import Action
 from services.integrations.deps import StripeDep
 from services.integrations.schemas import SubscriptionPublic, WebhookAck
 
@@ -39,10 +42,10 @@ async def stripe_webhook(request: Request, stripe: StripeDep) -> WebhookAck:
     summary="A user's subscription state (self or admin)",
 )
 def subscription(
-    user_id: str, principal: CurrentPrincipal, stripe: StripeDep
+    user_id: str,
+    _caller: Annotated[Principal, Depends(allowed_on_owner(Action.SUBSCRIPTION_READ, "user_id"))],
+    stripe: StripeDep,
 ) -> SubscriptionPublic:
-    if principal.subject != user_id and Role.ADMIN not in principal.roles:
-        raise ForbiddenError("you may only read your own subscription")
     row = stripe.subscription(user_id)
     if row is None:
         raise NotFoundError(f"no subscription for {user_id}")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from learnloop.web import problem_responses
-from services.common.deps import CurrentPrincipal, PlatformDep
-from services.common.errors import ForbiddenError, NotFoundError
-from services.common.principal import Principal, Role
+from services.common.deps import CurrentPrincipal, PlatformDep, allowed
+from services.common.errors import NotFoundError
+from services.common.principal import Principal
+from services.common.rbac import Action
 from services.notifications.deps import DelivererDep, ServiceDep
 from services.notifications.models import Delivery
 from services.notifications.schemas import (
@@ -105,9 +106,7 @@ def unsubscribe(token: Token, service: ServiceDep) -> Unsubscribed:
     return Unsubscribed(user_id=user_id, kind=kind)
 
 
-def _admin(principal: Principal) -> None:
-    if Role.ADMIN not in principal.roles:
-        raise ForbiddenError("only admins manage deliveries")
+Admin = Annotated[Principal, Depends(allowed(Action.NOTIFICATIONS_ADMIN))]
 
 
 @router.get(
@@ -117,12 +116,11 @@ def _admin(principal: Principal) -> None:
     summary="Outbox deliveries by status (admin; 'dead' = dead letters)",
 )
 def list_deliveries(
-    principal: CurrentPrincipal,
+    _admin: Admin,
     platform: PlatformDep,
     status: Literal["pending", "delivered", "dead"] = "dead",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> DeliveriesPublic:
-    _admin(principal)
     with platform.db.session() as session:
         rows = session.scalars(
             select(Delivery)
@@ -139,10 +137,7 @@ def list_deliveries(
     responses=problem_responses(401, 403, 404),
     summary="Re-queue a dead delivery (admin)",
 )
-async def retry_delivery(
-    delivery_id: str, principal: CurrentPrincipal, deliverer: DelivererDep
-) -> ReadAll:
-    _admin(principal)
+async def retry_delivery(delivery_id: str, _admin: Admin, deliverer: DelivererDep) -> ReadAll:
     if not await run_in_threadpool(deliverer.retry, delivery_id):
         raise NotFoundError(f"no dead delivery {delivery_id}")
     deliverer.kick()
