@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 
 from learnloop import __version__
-from learnloop.commands import data, events, experiment, features, ingest
+from learnloop.commands import analytics, data, events, experiment, features, ingest
 from learnloop.commands.up import up
 from learnloop.console import CliError, console
 from learnloop.log import configure_logging
@@ -21,6 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(analytics.app, name="analytics")
 app.add_typer(data.app, name="data")
 app.add_typer(events.app, name="events")
 app.add_typer(experiment.app, name="experiment")
