@@ -51,6 +51,15 @@ def _find(element: Element, name: str) -> Element | None:
     return next((c for c in element if _local(c.tag) == name), None)
 
 
+def _first(element: Element, *names: str) -> Element | None:
+    """The first child named like one of ``names`` (Elements without children are falsy)."""
+    for name in names:
+        found = _find(element, name)
+        if found is not None:
+            return found
+    return None
+
+
 def _text(element: Element | None) -> str:
     if element is None:
         return ""
@@ -107,7 +116,7 @@ def parse_feed(raw: bytes) -> list[ExternalEntry]:
                         ref=ref[:255],
                         title=(_text(_find(node, "title")) or link)[:512],
                         url=link,
-                        summary=_text(_find(node, "summary") or _find(node, "content"))[:20_000],
+                        summary=_text(_first(node, "summary", "content"))[:20_000],
                     )
                 )
         return entries

@@ -1,0 +1,73 @@
+"""Service-suite fixtures: every module runs against SQLite and a real PostgreSQL.
+
+``database_url`` is parametrised; PostgreSQL gets a fresh database per module (Alembic
+migrates it from empty when the gateway starts). ``gateway`` is the whole platform in one app
+with the in-process event bus; tests that need the real broker ask for it themselves.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from testkit.gateway_harness import Gateway, service_settings
+
+from learnloop.localstack import ManagedProcess
+from services.common.events import EventBus, InProcessEventBus
+from services.gateway.app import create_gateway
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new database on the session's PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'services.db'}"
+        return
+    server: ManagedProcess = request.getfixturevalue("postgres_server")
+    base = f"postgresql+psycopg://learnloop@127.0.0.1:{server.port}"
+    name = f"svc_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def make_gateway(
+    database_url: str, dataset_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Gateway]]:
+    """Factory: a started gateway on the module's database (closed at module end)."""
+    opened: list[TestClient] = []
+
+    def make(bus: EventBus | None = None, **overrides: Any) -> Gateway:
+        settings = service_settings(
+            tmp_path_factory.mktemp("platform"), database_url, dataset_dir, **overrides
+        )
+        bus = bus or InProcessEventBus()
+        app = create_gateway(settings, bus=bus)
+        client = TestClient(app, raise_server_exceptions=False)
+        client.__enter__()
+        opened.append(client)
+        return Gateway(client=client, platform=app.state.platform, bus=bus)
+
+    yield make
+    for client in reversed(opened):
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def gateway(make_gateway: Callable[..., Gateway]) -> Gateway:
+    """The module's gateway (in-process events)."""
+    return make_gateway()
