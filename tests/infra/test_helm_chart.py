@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import click
 import pytest
 import typer
-from testkit.infra import KUBE_VERSION, NAMESPACE, RELEASE, Rendered, Tools, render_chart, run
+from prometheus_client import CollectorRegistry, start_http_server
+from testkit.infra import (
+    KUBE_VERSION,
+    NAMESPACE,
+    RELEASE,
+    Rendered,
+    Tools,
+    load_documents,
+    render_chart,
+    run,
+)
 
 from learnloop.cli import app as cli_app
 from learnloop.settings import IngestSettings, KafkaSettings, Settings
@@ -24,6 +36,7 @@ PENDING_COMMANDS = {
     ("serve", "progress"),
     ("serve", "analytics"),
     ("serve", "notifications"),
+    ("serve", "integrations"),
     ("serve", "res"),
     ("serve", "lps"),
     ("drift", "check"),
@@ -275,16 +288,78 @@ def test_container_commands_exist_in_the_cli_or_are_listed_as_pending(
     assert missing <= PENDING_COMMANDS, f"unknown CLI commands: {missing - PENDING_COMMANDS}"
 
 
-def test_ingress_exposes_only_the_gateway_behind_tls_and_waf(rendered: Rendered) -> None:
+def test_ingress_routes_each_prefix_to_its_service_behind_tls_and_waf(
+    rendered: Rendered, values: dict[str, Any]
+) -> None:
     (ingress,) = rendered.kind("Ingress")
     annotations = ingress["metadata"]["annotations"]
     assert annotations["alb.ingress.kubernetes.io/wafv2-acl-arn"].startswith("arn:aws:wafv2:")
     assert annotations["alb.ingress.kubernetes.io/certificate-arn"].startswith("arn:aws:acm:")
     assert annotations["alb.ingress.kubernetes.io/listen-ports"] == '[{"HTTPS":443}]'
     (rule,) = ingress["spec"]["rules"]
-    (path,) = rule["http"]["paths"]
-    assert path["backend"]["service"] == {"name": name("gateway"), "port": {"name": "http"}}
     assert ingress["spec"]["tls"][0]["hosts"] == [rule["host"]]
+    paths = [(p["path"], p["backend"]["service"]) for p in rule["http"]["paths"]]
+    expected = {
+        prefix: name(component)
+        for component, spec in values["components"].items()
+        for prefix in spec.get("routes", [])
+    }
+    assert {path: service["name"] for path, service in paths} == expected
+    assert all(service["port"] == {"name": "http"} for _, service in paths)
+    order = [path for path, _ in paths]
+    for i, path in enumerate(order):
+        shadowing = [p for p in order[:i] if path.startswith(p.rstrip("/") + "/")]
+        assert not shadowing, f"{path} is shadowed by {shadowing}"
+    assert order[-1] == "/"
+
+
+def test_disabled_services_are_served_by_the_gateway(tools: Tools, tmp_path: Path) -> None:
+    """With users disabled, its prefixes go to the gateway (which mounts every service)."""
+    result = render_chart(tools, tmp_path, "--set", "components.users.enabled=false")
+    assert result.returncode == 0, result.stderr
+    chart = Rendered(tmp_path, load_documents(tmp_path))
+    (ingress,) = chart.kind("Ingress")
+    backends = {
+        p["path"]: p["backend"]["service"]["name"]
+        for p in ingress["spec"]["rules"][0]["http"]["paths"]
+    }
+    assert backends["/users"] == backends["/auth"] == name("gateway")
+    assert not [d for d in chart.kind("Deployment") if d["metadata"]["name"] == name("users")]
+
+
+SERVICE_MODULES = {
+    "users": "services.users.app",
+    "catalog": "services.catalog.app",
+    "assessments": "services.assessments.app",
+    "progress": "services.progress.app",
+    "analytics": "services.analytics.app",
+    "notifications": "services.notifications.app",
+    "integrations": "services.integrations.app",
+}
+
+
+def test_every_endpoint_of_a_service_is_routed_to_that_service(values: dict[str, Any]) -> None:
+    """The prefixes in the values cover each service's real routes, and nothing else's."""
+    prefixes = {c: spec.get("routes", []) for c, spec in values["components"].items()}
+
+    def owner(path: str) -> str:
+        matches = [
+            (len(prefix), component)
+            for component, routes in prefixes.items()
+            for prefix in routes
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/")
+        ]
+        return max(matches)[1]
+
+    for component, module_name in SERVICE_MODULES.items():
+        module = importlib.import_module(module_name).MODULE
+        paths = {route.path for router in module.routers for route in router.routes}
+        assert paths, component
+        misrouted = {p: owner(p) for p in paths if owner(p) != component}
+        assert not misrouted, f"{component} endpoints sent elsewhere: {misrouted}"
+    from services.ingestion import router as ingestion_router
+
+    assert {owner(r.path) for r in ingestion_router.routes} == {"gateway"}
 
 
 def test_cronjobs_never_overlap_and_clean_up(rendered: Rendered, values: dict[str, Any]) -> None:
@@ -308,3 +383,18 @@ def test_observability_files_ship_in_the_chart(rendered: Rendered) -> None:
         "ml-models.json",
         "kafka-pipeline.json",
     }
+
+
+def test_consumer_probes_hit_a_path_their_metrics_server_answers(values: dict[str, Any]) -> None:
+    """Consumers serve metrics with prometheus_client's server, which answers any path: the
+    chart's /healthz probe on the metrics port gets a 200 from the real server."""
+    server, thread = start_http_server(0, addr="127.0.0.1", registry=CollectorRegistry())
+    try:
+        port = server.server_address[1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            assert response.status == 200
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+    workers = [c for c in values["components"].values() if c["type"] == "worker"]
+    assert workers and all(c["args"][0] == "ingest" for c in workers)

@@ -157,17 +157,20 @@ def test_only_declared_calls_between_components_are_allowed(
             ok = cluster.can_connect(pods[src], pods[dst], port)
             (allowed if ok else denied).append((src, dst, port_name))
             assert ok == declared, f"{src} -> {dst}:{port_name} allowed={ok}, declared={declared}"
-    assert ("gateway", "users", "http") in allowed
+    assert ("gateway", "res", "http") in allowed
     assert ("res", "lps", "grpc") in allowed
+    assert ("gateway", "users", "http") in denied
     assert ("users", "gateway", "http") in denied
     assert ("drift-monitor", "gateway", "http") in denied
 
 
-def test_only_the_gateway_is_reachable_from_the_load_balancer(
-    cluster: Cluster, pods: dict[str, Peer]
+def test_only_routed_services_are_reachable_from_the_load_balancer(
+    cluster: Cluster, pods: dict[str, Peer], values: dict[str, Any]
 ) -> None:
     reachable = {n for n, pod in pods.items() if cluster.can_connect(ALB, pod, 8000)}
-    assert reachable == {"gateway"}
+    routed = {c for c, spec in values["components"].items() if spec.get("routes")}
+    assert reachable == routed
+    assert {"gateway", "users"} <= routed and not {"res", "lps", "lake-sink"} & routed
     assert not cluster.can_connect(OTHER_POD, pods["gateway"], 8000)
     assert not cluster.can_connect(Peer("alb-elsewhere", ip="10.40.70.9"), pods["gateway"], 8000)
 
@@ -199,7 +202,7 @@ def test_egress_to_data_stores_follows_the_declared_needs(
             port = targets[target]["ports"][0]
             ok = cluster.can_connect(pods[component], RDS, port)
             assert ok == (target in spec.get("egress", [])), (component, target)
-        aws = "awsApis" in spec.get("egress", [])
+        aws = "publicHttps" in spec.get("egress", [])
         assert cluster.can_connect(pods[component], S3, 443) == aws, component
         assert not cluster.can_connect(pods[component], VPC_HOST, 443), "443 is not a VPC pass"
         assert not cluster.can_connect(pods[component], METADATA, 80), "no instance metadata"
