@@ -111,3 +111,60 @@ def test_healthcheck_script_probes_a_live_server(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# Shared libraries of python:3.11-slim-bookworm (Debian's essential set plus CPython's own
+# runtime dependencies). Anything else a wheel needs must be bundled in the wheel, or the
+# runtime stage would need an apt-get install.
+SLIM_BASE_LIBRARIES = {
+    "ld-linux-x86-64.so.2",
+    "libc.so.6",
+    "libm.so.6",
+    "libpthread.so.0",
+    "libdl.so.2",
+    "librt.so.1",
+    "libresolv.so.2",
+    "libutil.so.1",
+    "libgcc_s.so.1",
+    "libstdc++.so.6",
+    "libz.so.1",
+    "libcrypt.so.1",
+    "libssl.so.3",
+    "libcrypto.so.3",
+    "libffi.so.8",
+    "libsqlite3.so.0",
+    "libbz2.so.1.0",
+    "liblzma.so.5",
+    "libexpat.so.1",
+    "libuuid.so.1",
+}
+# CUDA libraries needed only by optional GPU extension modules (never loaded on CPU).
+GPU_ONLY = re.compile(r"^(libcu\w*|libnv\w*|librmm|librapids_\w*)\.so")
+
+
+def test_locked_wheels_need_no_system_library_beyond_the_slim_base() -> None:
+    """The runtime stage installs no Debian packages; the venv built from the same lock shows
+    every native extension finds its libraries in the wheels or in the base image."""
+    site = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    shared = [p for p in (site / "site-packages").rglob("*.so*") if p.is_file()]
+    assert len(shared) > 100, "expected the project's venv with its native wheels"
+    bundled = {p.name for p in shared}
+    needed: dict[str, set[str]] = {}
+    for start in range(0, len(shared), 200):
+        batch = shared[start : start + 200]
+        out = subprocess.run(
+            ["readelf", "-d", "-W", *map(str, batch)], capture_output=True, text=True, check=False
+        ).stdout
+        current = ""
+        for line in out.splitlines():
+            if line.startswith("File: "):
+                current = line.removeprefix("File: ")
+            elif "(NEEDED)" in line:
+                library = line.rsplit("[", 1)[1].rstrip("]")
+                needed.setdefault(library, set()).add(current)
+    missing = {
+        library: sorted(users)[:3]
+        for library, users in needed.items()
+        if library not in bundled | SLIM_BASE_LIBRARIES and not GPU_ONLY.match(library)
+    }
+    assert not missing, f"add the Debian package to the runtime stage, or bundle it: {missing}"

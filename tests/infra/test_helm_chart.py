@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import jsonschema
 import pytest
 import typer
 from prometheus_client import CollectorRegistry, start_http_server
@@ -398,3 +399,142 @@ def test_consumer_probes_hit_a_path_their_metrics_server_answers(values: dict[st
         thread.join(timeout=5)
     workers = [c for c in values["components"].values() if c["type"] == "worker"]
     assert workers and all(c["args"][0] == "ingest" for c in workers)
+
+
+def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(required),
+        "additionalProperties": False,
+    }
+
+
+_STRINGS = {"type": "object", "additionalProperties": {"type": "string"}}
+_META = {"type": "object", "required": ["name", "namespace"]}
+# The fields of the operators' CRDs that this chart uses (prometheus-operator monitoring.coreos.com
+# /v1, external-secrets external-secrets.io/v1), closed with additionalProperties: false, so a
+# misspelt field fails here rather than being dropped by the API server. kubernetes-validate has
+# no CRD schemas.
+CRD_SCHEMAS = {
+    "ServiceMonitor": _object(
+        {
+            "apiVersion": {"const": "monitoring.coreos.com/v1"},
+            "kind": {"const": "ServiceMonitor"},
+            "metadata": _META,
+            "spec": _object(
+                {
+                    "selector": _object({"matchLabels": _STRINGS}, ("matchLabels",)),
+                    "namespaceSelector": _object(
+                        {"matchNames": {"type": "array", "items": {"type": "string"}}}
+                    ),
+                    "endpoints": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": _object(
+                            {
+                                "port": {"type": "string"},
+                                "path": {"type": "string", "pattern": "^/"},
+                                "interval": {"type": "string", "pattern": "^[0-9]+[smh]$"},
+                                "scrapeTimeout": {"type": "string", "pattern": "^[0-9]+[smh]$"},
+                                "honorLabels": {"type": "boolean"},
+                            },
+                            ("port",),
+                        ),
+                    },
+                },
+                ("selector", "endpoints"),
+            ),
+        },
+        ("apiVersion", "kind", "metadata", "spec"),
+    ),
+    "PrometheusRule": _object(
+        {
+            "apiVersion": {"const": "monitoring.coreos.com/v1"},
+            "kind": {"const": "PrometheusRule"},
+            "metadata": _META,
+            "spec": _object(
+                {
+                    "groups": {
+                        "type": "array",
+                        "items": _object(
+                            {
+                                "name": {"type": "string"},
+                                "interval": {"type": "string"},
+                                "rules": {
+                                    "type": "array",
+                                    "items": _object(
+                                        {
+                                            "alert": {"type": "string"},
+                                            "record": {"type": "string"},
+                                            "expr": {"type": "string"},
+                                            "for": {"type": "string"},
+                                            "labels": _STRINGS,
+                                            "annotations": _STRINGS,
+                                        },
+                                        ("expr",),
+                                    ),
+                                },
+                            },
+                            ("name", "rules"),
+                        ),
+                    }
+                },
+                ("groups",),
+            ),
+        },
+        ("apiVersion", "kind", "metadata", "spec"),
+    ),
+    "ExternalSecret": _object(
+        {
+            "apiVersion": {"const": "external-secrets.io/v1"},
+            "kind": {"const": "ExternalSecret"},
+            "metadata": _META,
+            "spec": _object(
+                {
+                    "refreshInterval": {"type": "string", "pattern": "^[0-9]+[smh]$"},
+                    "secretStoreRef": _object(
+                        {
+                            "kind": {"enum": ["SecretStore", "ClusterSecretStore"]},
+                            "name": {"type": "string"},
+                        },
+                        ("name",),
+                    ),
+                    "target": _object(
+                        {
+                            "name": {"type": "string"},
+                            "creationPolicy": {"enum": ["Owner", "Orphan", "Merge", "None"]},
+                            "deletionPolicy": {"enum": ["Delete", "Merge", "Retain"]},
+                        }
+                    ),
+                    "data": {
+                        "type": "array",
+                        "items": _object(
+                            {
+                                "secretKey": {"type": "string"},
+                                "remoteRef": _object(
+                                    {"key": {"type": "string"}, "property": {"type": "string"}},
+                                    ("key",),
+                                ),
+                            },
+                            ("secretKey", "remoteRef"),
+                        ),
+                    },
+                },
+                ("secretStoreRef", "target", "data"),
+            ),
+        },
+        ("apiVersion", "kind", "metadata", "spec"),
+    ),
+}
+
+
+def test_custom_resources_match_the_operator_schemas(rendered: Rendered) -> None:
+    custom = [d for d in rendered.docs if d["kind"] in CRD_KINDS]
+    assert {d["kind"] for d in custom} == CRD_KINDS
+    for document in custom:
+        jsonschema.validate(document, CRD_SCHEMAS[document["kind"]])
+    broken = {**rendered.kind("ServiceMonitor")[0]}
+    broken["spec"] = {**broken["spec"], "endpoints": [{"port": "http", "honorlabels": True}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, CRD_SCHEMAS["ServiceMonitor"])

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from testkit.infra import CHART, PRODUCTION_VALUES, TERRAFORM, Tools, run
+from testkit.infra import CHART, KUBE_VERSION, PRODUCTION_VALUES, TERRAFORM, Tools, run
 
 from features.events import Verb
 
@@ -284,3 +284,11 @@ def test_chart_network_policy_cidrs_are_the_terraform_subnets(hcl: dict[str, Any
     assert store_ports == {"postgres": 5432, "kafka": 9096, "redis": 6379}
     for store, port in store_ports.items():
         assert values["egressTargets"][store]["ports"] == [port]
+
+
+def test_manifests_are_validated_for_the_kubernetes_version_eks_runs(hcl: dict[str, Any]) -> None:
+    eks = variable_default(hcl, "eks_version")
+    assert KUBE_VERSION.startswith(f"{eks}."), (KUBE_VERSION, eks)
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    minimum = tuple(int(x) for x in re.findall(r"\d+", chart["kubeVersion"])[:2])
+    assert tuple(int(x) for x in eks.split(".")) >= minimum
