@@ -59,12 +59,15 @@ def setup(platform: Platform) -> None:
     settings = platform.settings
     ns = settings.notifications
     secret = signing_secret(platform)
+    allow_private = settings.env != "production"
     deliverer = Deliverer(
         platform.db,
         Delivery,
         {
             Channel.EMAIL.value: EmailSender(ns, settings.mail_dir),
-            Channel.WEBHOOK.value: WebhookSender(secret, timeout_s=ns.http_timeout_s),
+            Channel.WEBHOOK.value: WebhookSender(
+                secret, timeout_s=ns.http_timeout_s, allow_private=allow_private
+            ),
         },
         max_attempts=ns.max_attempts,
         base_s=ns.backoff_base_s,
@@ -76,6 +79,7 @@ def setup(platform: Platform) -> None:
         signing_secret=secret,
         base_url=settings.api_base_url,
         on_enqueued=deliverer.kick,
+        allow_private_webhooks=allow_private,
     )
     triggers = Triggers(service, platform.db)
     platform.bus.subscribe(

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import random
+import socket
 import threading
 import time
 import uuid
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import Integer, String, Text, or_, select, update
@@ -115,6 +118,26 @@ def verify_signature(
     return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
+def private_target(url: str) -> bool:
+    """True when ``url``'s host resolves to a loopback, private, link-local or reserved address.
+
+    Used to refuse user-supplied webhook URLs that point into the platform's own network
+    (server-side request forgery) outside development and tests.
+    """
+    host = urlsplit(url).hostname
+    if not host:
+        return True
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False  # unresolvable: the send fails on its own
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global or address.is_multicast:
+            return True
+    return False
+
+
 class Sender(Protocol):
     """Sends one delivery or raises :class:`DeliveryFailedError`."""
 
@@ -122,7 +145,10 @@ class Sender(Protocol):
 
 
 class WebhookSender:
-    """POSTs the payload as JSON, signed; any 2xx is success."""
+    """POSTs the payload as JSON, signed; any 2xx is success.
+
+    ``allow_private=False`` (production) refuses targets on private networks.
+    """
 
     def __init__(
         self,
@@ -131,12 +157,16 @@ class WebhookSender:
         timeout_s: float = 5.0,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
+        allow_private: bool = True,
     ) -> None:
         self.secret = secret
         self.clock = clock
+        self.allow_private = allow_private
         self.client = httpx.Client(timeout=timeout_s, transport=transport, follow_redirects=False)
 
     def __call__(self, delivery: DeliveryMixin) -> None:
+        if not self.allow_private and private_target(delivery.target):
+            raise DeliveryFailedError(f"{delivery.target} is on a private network; refused")
         body = delivery.payload.encode()
         headers = {
             "Content-Type": "application/json",

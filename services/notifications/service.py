@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.common.db import Database, utcnow
 from services.common.errors import InvalidInputError, NotFoundError
-from services.notifications.delivery import new_delivery
+from services.notifications.delivery import new_delivery, private_target
 from services.notifications.models import Channel, Delivery, Kind, Notification, Preference
 from services.notifications.quiet import next_allowed, parse_hhmm, zone
 
@@ -82,9 +82,11 @@ class NotificationService:
         base_url: str,
         clock: Callable[[], datetime] = utcnow,
         on_enqueued: Callable[[], None] | None = None,
+        allow_private_webhooks: bool = True,
     ) -> None:
         self.db, self.secret, self.base_url, self.clock = db, signing_secret, base_url, clock
         self.on_enqueued = on_enqueued
+        self.allow_private_webhooks = allow_private_webhooks
 
     # ---------------------------------------------------------------- creating
     def notify(self, new: NewNotification) -> str | None:
@@ -207,6 +209,11 @@ class NotificationService:
         if unknown:
             raise InvalidInputError(f"unknown preference(s) {unknown}", field=unknown[0])
         _validate(changes)
+        url = changes.get("webhook_url")
+        if url and not self.allow_private_webhooks and private_target(url):
+            raise InvalidInputError(
+                f"webhook_url {url!r} is on a private network", field="webhook_url"
+            )
         with self.db.session() as session:
             pref = session.get(Preference, user_id)
             if pref is None:

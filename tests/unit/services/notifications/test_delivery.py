@@ -146,3 +146,40 @@ def test_unknown_channel_fails_the_delivery(db: Database, clock) -> None:
 @pytest.mark.parametrize("header", ["", "t=abc,v1=00", "v1=00"])
 def test_malformed_signatures_do_not_verify(header: str) -> None:
     assert not verify_signature(SECRET, b"{}", header)
+
+
+@pytest.mark.parametrize(
+    ("url", "private"),
+    [
+        ("http://127.0.0.1:8000/x", True),
+        ("http://10.1.2.3/x", True),
+        ("http://169.254.169.254/latest", True),
+        ("http://[::1]/x", True),
+        ("https://8.8.8.8/hook", False),
+        ("not a url", True),
+    ],
+)
+def test_private_targets_are_recognised(url: str, private: bool) -> None:
+    from services.notifications.delivery import private_target
+
+    assert private_target(url) is private
+
+
+def test_production_refuses_private_webhook_targets(db: Database, clock) -> None:
+    from services.common.errors import InvalidInputError
+    from services.notifications.delivery import WebhookSender
+
+    strict = NotificationService(
+        db, signing_secret=b"s", base_url="http://api.test", allow_private_webhooks=False
+    )
+    with pytest.raises(InvalidInputError, match="private network"):
+        strict.update_preferences("u1", {"webhook_url": "http://127.0.0.1:9/x"})
+    with webhook_target() as target:
+        with db.session() as session:
+            session.add(
+                new_delivery(Delivery, channel="webhook", target=target.url, payload={}, at=clock())
+            )
+        sender = WebhookSender(SECRET, allow_private=False)
+        stats = Deliverer(db, Delivery, {"webhook": sender}, clock=clock, max_attempts=1).run_once()
+        sender.close()
+    assert stats.dead == 1 and target.received == []
