@@ -41,6 +41,11 @@ class KafkaSettings(BaseModel):
     dead_letter_partitions: int = Field(default=1, ge=1)
     session_timeout_ms: int = Field(default=10_000, ge=1000)
     heartbeat_interval_ms: int = Field(default=3000, ge=100)
+    idempotent_producer: bool = Field(
+        default=True,
+        description="enable.idempotence; turn off for tansu with s3 storage (loses acked "
+        "messages across a restart with it on); consumers dedupe on event_id either way.",
+    )
 
     def client_config(self) -> dict[str, str]:
         """librdkafka configuration shared by producers, consumers and admin clients."""

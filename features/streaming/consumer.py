@@ -45,6 +45,7 @@ def consumer_config(
         "heartbeat.interval.ms": kafka.heartbeat_interval_ms,
         "max.poll.interval.ms": 300_000,
         "fetch.wait.max.ms": 100,
+        "reconnect.backoff.max.ms": 1000,
         "logger": logging.getLogger("librdkafka"),
         **(overrides or {}),
     }

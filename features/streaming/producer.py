@@ -69,7 +69,8 @@ def _error_for(error: KafkaError) -> DeliveryError:
 
 
 class EventProducer:
-    """Thread-safe idempotent producer; ``close()`` it (or use ``with``) when done.
+    """Thread-safe idempotent producer (``kafka.idempotent_producer``); ``close()`` it (or use
+    ``with``) when done.
 
     ``delivery_timeout_s`` bounds how long a message may wait for the broker before it fails
     (librdkafka ``message.timeout.ms``); keep it short in request paths.
@@ -88,11 +89,12 @@ class EventProducer:
         self._config: dict[str, Any] = {
             **kafka.client_config(),
             "client.id": client_id,
-            "enable.idempotence": True,
+            "enable.idempotence": kafka.idempotent_producer,
             "acks": "all",
             "linger.ms": linger_ms,
             "message.timeout.ms": int(delivery_timeout_s * 1000),
             "queue.buffering.max.messages": 500_000,
+            "reconnect.backoff.max.ms": 1000,
             "error_cb": self._on_error,
             "logger": logging.getLogger("librdkafka"),
             **(config or {}),
