@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from services.assessments.models import Assessment, Attempt, HintUsage, Response
+from services.assessments.models import Assessment, Attempt, HintUsage, Outbox, Response
 from services.common.db import Database
 
 
@@ -65,6 +65,7 @@ class AssessmentsSubjectHandler:
                 responses = int(getattr(result, "rowcount", 0) or 0)
                 session.execute(delete(HintUsage).where(HintUsage.attempt_id.in_(ids)))
                 session.execute(delete(Attempt).where(Attempt.id.in_(ids)))
+            pending = session.execute(delete(Outbox).where(Outbox.key == subject_id))
             authored = session.execute(
                 update(Assessment)
                 .where(Assessment.created_by == subject_id)
@@ -74,4 +75,5 @@ class AssessmentsSubjectHandler:
             "attempts_deleted": len(ids),
             "responses_deleted": responses,
             "assessments_pseudonymized": int(getattr(authored, "rowcount", 0) or 0),
+            "undelivered_events_dropped": int(getattr(pending, "rowcount", 0) or 0),
         }

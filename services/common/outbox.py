@@ -3,7 +3,8 @@
 A service adds rows to its own outbox table in the same transaction as the change that caused
 them, so an event is never lost (broker down) nor sent for a change that rolled back. The relay
 publishes pending rows in order and marks them sent; a failure leaves them pending for the next
-pass. Delivery is at-least-once: consumers dedupe on the event id.
+pass. Delivered rows are deleted (no second copy of personal data lingers). Delivery is
+at-least-once: consumers dedupe on the event id.
 """
 
 from __future__ import annotations
@@ -100,11 +101,11 @@ class OutboxRelay:
                         logger.warning("outbox relay: %s not delivered yet: %s", topic, exc)
                     with self.db.session() as session:
                         row = session.get(self.model, row_id)
-                        if row is not None:
+                        if row is not None and error is None:
+                            session.delete(row)  # delivered: keep no copy of the payload
+                        elif row is not None:
                             row.attempts += 1
                             row.last_error = error
-                            if error is None:
-                                row.published_at = utcnow()
                     if error is not None:
                         return sent
                     sent += 1

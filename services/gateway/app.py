@@ -41,6 +41,7 @@ def service_modules() -> list[ServiceModule]:
     from services.analytics import app as analytics
     from services.assessments import app as assessments
     from services.catalog import app as catalog
+    from services.common import data_platform
     from services.integrations import app as integrations
     from services.notifications import app as notifications
     from services.progress import app as progress
@@ -55,6 +56,7 @@ def service_modules() -> list[ServiceModule]:
         analytics.MODULE,
         notifications.MODULE,
         integrations.MODULE,
+        data_platform.MODULE,
     ]
 
 
