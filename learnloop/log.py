@@ -1,6 +1,6 @@
 """Structured JSON logging with request/trace ids and PII masking.
 
-Every record is one JSON object on stderr with ``ts``, ``level``, ``logger``, ``msg``,
+Every record is one JSON object on stdout (what container log collectors read) with ``ts``, ``level``, ``logger``, ``msg``,
 ``request_id`` and ``trace_id`` (from context variables set by the HTTP middleware or by
 :func:`log_context`) plus any ``extra`` fields. :class:`PiiMaskingFilter` runs on every record
 before it is formatted: e-mail addresses, JWTs, bearer tokens, and the values of sensitive
@@ -133,7 +133,7 @@ def _otel_trace_id() -> str | None:
 
 def configure_logging(level: str = "INFO", *, json_output: bool = True) -> None:
     """Install the JSON (or plain) handler with PII masking on the root logger."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(sys.stdout)
     handler.addFilter(PiiMaskingFilter())
     if json_output:
         handler.setFormatter(JsonFormatter())
