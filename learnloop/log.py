@@ -1,11 +1,11 @@
 """Structured JSON logging with request/trace ids and PII masking.
 
-Every record is one JSON object on stdout (what container log collectors read) with ``ts``, ``level``, ``logger``, ``msg``,
-``request_id`` and ``trace_id`` (from context variables set by the HTTP middleware or by
-:func:`log_context`) plus any ``extra`` fields. :class:`PiiMaskingFilter` runs on every record
-before it is formatted: e-mail addresses, JWTs, bearer tokens, and the values of sensitive
-keys (``password``, ``token``, ``name``, ``email``, ...) in the message or in extra fields are
-replaced by ``***`` so they never reach a log sink.
+Every record is one JSON object on stdout (what container log collectors read) with ``ts``,
+``level``, ``logger``, ``msg``, ``request_id`` and ``trace_id`` (from context variables set by
+the HTTP middleware or by :func:`log_context`) plus any ``extra`` fields.
+:class:`PiiMaskingFilter` runs on every record before it is formatted: e-mail addresses, JWTs,
+bearer tokens, and the values of sensitive keys (``password``, ``token``, ``name``, ``email``,
+...) in the message or in extra fields are replaced by ``***`` so they never reach a log sink.
 """
 
 from __future__ import annotations
