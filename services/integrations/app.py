@@ -7,20 +7,27 @@ from fastapi import FastAPI
 from learnloop.settings import Settings, get_settings
 from services.common.app import ServiceModule, build_app
 from services.common.platform import Platform
+from services.common.privacy import subscribe_handler
+from services.common.privacy_routes import privacy_router
 from services.integrations import deps
 from services.integrations.crm import CrmNotifier, LifecycleFromEvents
 from services.integrations.models import CrmDelivery
+from services.integrations.privacy import IntegrationSubjectHandler
 from services.integrations.routes import router
 from services.integrations.stripe_webhooks import StripeWebhooks
 from services.notifications.app import signing_secret
 from services.notifications.delivery import Deliverer, WebhookSender
 
+SUBJECTS = "integrations.subjects"
 CONSUMER_GROUP = "integrations-crm"
 
 
 def setup(platform: Platform) -> None:
     """Stripe handler (when a secret is set), CRM notifier, its delivery worker and consumer."""
     settings = platform.settings
+    subjects = IntegrationSubjectHandler(platform.db)
+    platform.resources[SUBJECTS] = subjects
+    subscribe_handler(platform.bus, subjects)
     config = settings.integrations
     ns = settings.notifications
     crm = CrmNotifier(config.crm_webhook_url)
@@ -55,7 +62,11 @@ def setup(platform: Platform) -> None:
         platform.on_stop.append(deliverer.stop)
 
 
-MODULE = ServiceModule(name="integrations", routers=(router,), setup=setup)
+MODULE = ServiceModule(
+    name="integrations",
+    routers=(router, privacy_router("/integrations", "integrations", SUBJECTS)),
+    setup=setup,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -11,14 +11,18 @@ from fastapi import FastAPI
 from learnloop.settings import Settings, get_settings
 from services.common.app import ServiceModule, build_app
 from services.common.platform import Platform
+from services.common.privacy import subscribe_handler
+from services.common.privacy_routes import privacy_router
 from services.notifications import deps
 from services.notifications.channels import EmailSender
 from services.notifications.delivery import Deliverer, WebhookSender
 from services.notifications.models import Channel, Delivery
+from services.notifications.privacy import NotificationSubjectHandler
 from services.notifications.routes import router
 from services.notifications.service import NotificationService
 from services.notifications.triggers import Triggers
 
+SUBJECTS = "notifications.subjects"
 CONSUMER_GROUP = "notifications"
 STREAK_SCAN_S = 3600.0
 
@@ -57,6 +61,9 @@ class StreakScanner:
 def setup(platform: Platform) -> None:
     """Service, delivery worker, event triggers and the streak scan."""
     settings = platform.settings
+    subjects = NotificationSubjectHandler(platform.db)
+    platform.resources[SUBJECTS] = subjects
+    subscribe_handler(platform.bus, subjects)
     ns = settings.notifications
     secret = signing_secret(platform)
     allow_private = settings.env != "production"
@@ -96,7 +103,11 @@ def setup(platform: Platform) -> None:
     platform.on_stop.extend([deliverer.stop, scanner.stop])
 
 
-MODULE = ServiceModule(name="notifications", routers=(router,), setup=setup)
+MODULE = ServiceModule(
+    name="notifications",
+    routers=(router, privacy_router("/notifications", "notifications", SUBJECTS)),
+    setup=setup,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
