@@ -239,6 +239,82 @@ class IntegrationSettings(BaseModel):
     crm_webhook_secret: SecretStr | None = None
 
 
+class MlflowSettings(BaseModel):
+    """Experiment tracking and model registry (MLflow): local SQLite by default, or a server."""
+
+    tracking_uri: str | None = Field(
+        default=None, description="Default sqlite:///<data_dir>/mlflow/mlflow.db; or http(s)://."
+    )
+    artifact_location: str | None = Field(
+        default=None, description="Run artifacts of new experiments; <data_dir>/mlflow/artifacts."
+    )
+    experiment: str = "learnloop-training"
+    kt_model_name: str = Field(default="learnloop-kt", description="Registered KT model.")
+    rec_model_name: str = Field(default="learnloop-rec", description="Registered recommender.")
+    ui: bool = Field(default=False, description="`learnloop up` also starts the MLflow UI.")
+    ui_port: int = Field(default=5000, ge=1, le=65535)
+
+
+class PipelineSettings(BaseModel):
+    """Training pipeline: artifact folder, quick mode, registry gate."""
+
+    artifact_root: Path | None = Field(default=None, description="Outputs; <data_dir>/pipeline.")
+    params_file: Path | None = Field(
+        default=None, description="Hyper-parameters (DVC params); default <repo>/params.yaml."
+    )
+    quick: bool = Field(default=False, description="Quick mode: small sample, fast models.")
+    quick_max_learners: int = Field(default=400, ge=10)
+    quick_kt_models: list[str] = Field(default_factory=lambda: ["bkt"])
+    quick_rec_models: list[str] = Field(default_factory=lambda: ["popularity"])
+    auc_tolerance: float = Field(
+        default=0.005, ge=0, description="Challenger AUC may trail the champion's by this."
+    )
+    recall_tolerance: float = Field(default=0.01, ge=0, description="Same for recall@k.")
+    min_auc: float = Field(default=0.6, ge=0, le=1, description="Bar for a first champion.")
+    latency_budget_ms: float = Field(
+        default=20.0, gt=0, description="p99 of one online KT update + prediction."
+    )
+    bootstrap_on_up: bool = Field(
+        default=True, description="`learnloop up` trains a quick champion when none exists."
+    )
+    retrain_target: Literal["local", "sagemaker"] = "local"
+
+
+class DriftSettings(BaseModel):
+    """Drift monitor thresholds and outputs."""
+
+    window_days: int = Field(default=7, ge=1, description="Recent lake window (days).")
+    psi_threshold: float = Field(default=0.2, gt=0, description="Feature PSI breach.")
+    ks_threshold: float = Field(default=0.15, gt=0, le=1, description="Feature KS breach.")
+    prediction_psi_threshold: float = Field(default=0.2, gt=0)
+    auc_drop_threshold: float = Field(
+        default=0.05, gt=0, description="Champion AUC drop (reference - window) breach."
+    )
+    min_rows: int = Field(default=200, ge=1, description="Fewer window rows: no verdict.")
+    reference_rows: int = Field(default=50_000, ge=100, description="Reference sample size.")
+    report_dir: Path | None = Field(default=None, description="HTML reports; <data_dir>/reports.")
+    pushgateway_url: str | None = Field(default=None, description="Push gauges here if set.")
+    retrain_on_breach: bool = True
+
+
+class SageMakerSettings(BaseModel):
+    """SageMaker Pipelines target of ``learnloop pipeline deploy --target sagemaker``."""
+
+    region: str = "us-east-1"
+    role_arn: str | None = None
+    bucket: str | None = Field(default=None, description="S3 bucket of pipeline artifacts.")
+    prefix: str = "sagemaker/learnloop"
+    pipeline_name: str = "learnloop-training"
+    image_uri: str = Field(
+        default="123456789012.dkr.ecr.us-east-1.amazonaws.com/learnloop:latest",
+        description="The learnloop image (infra/docker/Dockerfile) in ECR.",
+    )
+    processing_instance_type: str = "ml.m5.xlarge"
+    training_instance_type: str = "ml.m5.2xlarge"
+    inference_instance_type: str = "ml.m5.large"
+    model_package_group: str = "learnloop-kt"
+
+
 class Settings(BaseSettings):
     """Root settings object; obtain it with :func:`get_settings`."""
 
@@ -272,6 +348,10 @@ class Settings(BaseSettings):
     experiments: ExperimentSettings = Field(default_factory=ExperimentSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
+    mlflow: MlflowSettings = Field(default_factory=MlflowSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    drift: DriftSettings = Field(default_factory=DriftSettings)
+    sagemaker: SageMakerSettings = Field(default_factory=SageMakerSettings)
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
@@ -359,6 +439,31 @@ class Settings(BaseSettings):
     def feature_offline_path(self) -> Path:
         """Folder of the offline feature tables (parquet) built from the lake."""
         return self.features.offline_path or self.data_dir / "features"
+
+    @property
+    def mlflow_tracking_uri(self) -> str:
+        """MLflow tracking (and registry) URI: the setting or a SQLite file under the data dir."""
+        return self.mlflow.tracking_uri or f"sqlite:///{self.data_dir / 'mlflow' / 'mlflow.db'}"
+
+    @property
+    def mlflow_artifact_location(self) -> str:
+        """Artifact location of experiments learnloop creates."""
+        return self.mlflow.artifact_location or str(self.data_dir / "mlflow" / "artifacts")
+
+    @property
+    def pipeline_root(self) -> Path:
+        """Folder of the training pipeline's step outputs."""
+        return self.pipeline.artifact_root or self.data_dir / "pipeline"
+
+    @property
+    def pipeline_params_file(self) -> Path:
+        """Pipeline hyper-parameters (the DVC params file)."""
+        return self.pipeline.params_file or REPO_ROOT / "params.yaml"
+
+    @property
+    def drift_report_dir(self) -> Path:
+        """Folder of drift reports (HTML + JSON)."""
+        return self.drift.report_dir or self.data_dir / "reports" / "drift"
 
     @property
     def sqlalchemy_url(self) -> str:
