@@ -1,6 +1,7 @@
 """The local platform: start every component on embedded defaults, print URLs, stop cleanly.
 
-Components start in dependency order (broker → data → API) as child processes in their own
+Components start in dependency order (broker → topics → data → stream consumers → API) as
+child processes in their own
 process groups; stopping (Ctrl-C) tears them down in reverse order. Later components (serving,
 consumers, MLflow UI) register here too.
 """
@@ -16,7 +17,7 @@ from urllib.parse import urlparse
 
 from features.importers import import_kt_dataset, is_kt_dataset_imported
 from learnloop.console import console
-from learnloop.localstack import ManagedProcess, start_broker
+from learnloop.localstack import ManagedProcess, free_port, start_broker
 from learnloop.localstack.process import port_open
 from learnloop.resources import datasets_dir, lake_from_settings
 from learnloop.settings import Settings
@@ -44,6 +45,7 @@ class LocalStack:
         try:
             self._start_broker()
             self._prepare_data()
+            self._start_ingestion()
             self._start_api()
         except BaseException:
             self.stop()
@@ -72,6 +74,25 @@ class LocalStack:
             with console.status(f"importing {self.dataset} into the lake"):
                 report = import_kt_dataset(directory, self.dataset, lake)
             console.print(report.summary())
+
+    def _start_ingestion(self) -> None:
+        """Create the topics, then run the lake sink and the feature consumer (which applies the
+        Feast definitions on start) with their Prometheus metrics on free ports."""
+        from features.streaming import ensure_topics
+
+        with console.status("creating topics"):
+            ensure_topics(self.settings.kafka)
+        for name, command in (("lake-sink", "sink"), ("feature-consumer", "features")):
+            port = free_port()
+            argv = [sys.executable, "-m", "learnloop.cli", "ingest", command]
+            process = ManagedProcess(
+                name,
+                [*argv, "--metrics-port", str(port)],
+                port=port,
+                log_path=self.workdir / f"{name}.log",
+            )
+            self.processes.append(process.start())
+            self.urls[f"{name} metrics"] = f"http://127.0.0.1:{port}/metrics"
 
     def _start_api(self) -> None:
         api = self.settings.api
