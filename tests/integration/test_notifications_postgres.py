@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
-import psycopg
 import pytest
 from sqlalchemy import select
 from testkit.migrations import assert_matches_models, migrate
+from testkit.pg import create_database
 
 from learnloop.localstack import ManagedProcess
 from services.common.db import Database, utcnow
@@ -19,16 +17,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def pg_url(postgres_server: ManagedProcess) -> str:
-    name = f"ns_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(
-        host="127.0.0.1",
-        port=postgres_server.port,
-        user="learnloop",
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql+psycopg://learnloop@127.0.0.1:{postgres_server.port}/{name}"
+    return create_database(postgres_server.port, "ns")
 
 
 def test_migrations_and_outbox_on_postgres(pg_url: str) -> None:

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from testkit.service_app import ServiceHarness, service_harness
+from testkit.stripe_events import SECRET, stripe_signature, subscription_event
 
 from learnloop.settings import IntegrationSettings
 from services.integrations.app import MODULE
 from services.integrations.models import Base, StripeEvent, Subscription
-
-from .conftest import SECRET, stripe_signature, subscription_event
 
 URL = "/integrations/stripe/webhook"
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from testkit.stripe_events import SECRET, stripe_signature, subscription_event
 
 from learnloop.settings import CatalogSettings, IntegrationSettings, Settings
 from services.common.events import InProcessEventBus
 from services.gateway.app import create_gateway
 from services.users.tokens import AccessTokenIssuer
-
-from .conftest import SECRET, stripe_signature, subscription_event
 
 
 def test_gateway_serves_analytics_notifications_and_stripe(tmp_path: Path) -> None:

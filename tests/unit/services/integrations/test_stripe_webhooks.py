@@ -7,6 +7,7 @@ import time
 
 import pytest
 from sqlalchemy import func, select
+from testkit.stripe_events import SECRET, stripe_signature, subscription_event
 
 from services.common.db import Database
 from services.integrations.crm import CrmNotifier
@@ -16,8 +17,6 @@ from services.integrations.stripe_webhooks import (
     WebhookRejectedError,
     WebhookReplayedError,
 )
-
-from .conftest import SECRET, stripe_signature, subscription_event
 
 
 def state(db: Database) -> tuple[int, int, int]:
