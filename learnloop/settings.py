@@ -315,6 +315,19 @@ class SageMakerSettings(BaseModel):
     model_package_group: str = "learnloop-kt"
 
 
+class GraphSettings(BaseModel):
+    """Skill prerequisite graph: a networkx file (local default) or Neo4j."""
+
+    backend: Literal["networkx", "neo4j"] = "networkx"
+    path: Path | None = Field(default=None, description="<data_dir>/graph/skills.json if unset.")
+    neo4j_uri: str | None = Field(
+        default=None, description="e.g. neo4j+s://xxxx.databases.neo4j.io"
+    )
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = None
+    neo4j_database: str | None = Field(default=None, description="Default: the server's default.")
+
+
 class Settings(BaseSettings):
     """Root settings object; obtain it with :func:`get_settings`."""
 
@@ -352,6 +365,7 @@ class Settings(BaseSettings):
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     drift: DriftSettings = Field(default_factory=DriftSettings)
     sagemaker: SageMakerSettings = Field(default_factory=SageMakerSettings)
+    graph: GraphSettings = Field(default_factory=GraphSettings)
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
@@ -424,6 +438,11 @@ class Settings(BaseSettings):
     def lake_uri(self) -> str:
         """Root of the data lake as a URI or local path."""
         return self.lake.uri or str(self.data_dir / "lake")
+
+    @property
+    def graph_path(self) -> Path:
+        """File of the networkx skill graph."""
+        return self.graph.path or self.data_dir / "graph" / "skills.json"
 
     @property
     def state_path(self) -> Path:
