@@ -35,8 +35,8 @@ Errors
     :class:`~models.kt.base.KTError` (a ``ValueError``) and subclasses name the bad value.
 
 Models: ``bkt`` (:mod:`models.kt.bkt`), ``irt1pl``, ``irt2pl``, ``pfa``, ``bestlr``
-(logistic family), ``dkt``, ``sakt``, ``akt``, ``simplekt``, ``dkvmn`` (torch; imported
-lazily so that numpy-only users never import torch).
+(logistic family), ``dkt``, ``sakt``, ``akt``, ``simplekt`` (torch; imported lazily so that
+numpy-only users never import torch).
 """
 
 from __future__ import annotations
@@ -69,10 +69,9 @@ REGISTRY: dict[str, str] = {
     "sakt": "models.kt.deep.sakt:SAKT",
     "akt": "models.kt.deep.akt:AKT",
     "simplekt": "models.kt.deep.simplekt:SimpleKT",
-    "dkvmn": "models.kt.deep.dkvmn:DKVMN",
 }
 MODEL_NAMES = tuple(REGISTRY)
-DEEP_MODELS = ("dkt", "sakt", "akt", "simplekt", "dkvmn")
+DEEP_MODELS = ("dkt", "sakt", "akt", "simplekt")
 
 
 def model_class(name: str) -> type[KTModel]:

@@ -6,38 +6,47 @@ import numpy as np
 import pytest
 from testkit.kt import simulator_sequences, split
 
-from models.kt import InteractionSequence, KTEvent, make_model
+from models.kt import InteractionSequence, KTEvent, KTModel, make_model
 from models.metrics import roc_auc
 
-SETTINGS = {
-    "bkt": {},
+DEEP = {"max_epochs": 6, "batch_size": 16, "lr": 5e-3, "patience": 1}
+SMALL = {"d_model": 16, "n_heads": 2}
+SETTINGS: dict[str, dict[str, object]] = {
+    "bkt": {"n_restarts": 1},
+    "pfa": {},
+    "bestlr": {},
+    "irt1pl": {},
+    "irt2pl": {},
+    "dkt": {**DEEP, "emb_dim": 16, "hidden_dim": 16},
+    "sakt": {**DEEP, **SMALL},
+    "simplekt": {**DEEP, **SMALL, "d_ff": 16, "final_fc_dim": 16},
+    "akt": {**DEEP, **SMALL, "d_ff": 16, "final_fc_dim": 16},
 }
 
 
 @pytest.fixture(scope="module")
 def data() -> list[list[InteractionSequence]]:
-    return split(simulator_sequences(n_learners=400, events=60, seed=11))
+    return split(simulator_sequences(n_learners=240, events=50, seed=11))
 
 
-@pytest.mark.parametrize("name", sorted(SETTINGS))
+@pytest.fixture(scope="module", params=sorted(SETTINGS))
+def fitted(request: pytest.FixtureRequest, data: list[list[InteractionSequence]]) -> KTModel:
+    return make_model(request.param, **SETTINGS[request.param]).fit(data[0], data[1])
+
+
 def test_model_beats_chance_on_simulated_learners(
-    name: str, data: list[list[InteractionSequence]]
+    fitted: KTModel, data: list[list[InteractionSequence]]
 ) -> None:
-    train, valid, test = data
-    model = make_model(name, **SETTINGS[name]).fit(train, valid)
-    preds = np.concatenate(model.predict_proba(test))
+    test = data[2]
+    preds = np.concatenate(fitted.predict_proba(test))
     labels = np.concatenate([s.correct for s in test])
     assert roc_auc(labels, preds) > 0.65
 
 
-@pytest.mark.parametrize("name", sorted(SETTINGS))
-def test_more_correct_answers_mean_more_mastery(
-    name: str, data: list[list[InteractionSequence]]
-) -> None:
-    model = make_model(name, **SETTINGS[name]).fit(data[0], data[1])
-    good = bad = model.init_state()
+def test_more_correct_answers_mean_more_mastery(fitted: KTModel) -> None:
+    good = bad = fitted.init_state()
     for _ in range(6):
-        good = model.update(good, KTEvent((2,), True, problem=5))
-        bad = model.update(bad, KTEvent((2,), False, problem=5))
-    assert model.mastery(good, [2])[2] > model.mastery(bad, [2])[2]
-    assert model.predict_next(good, [2], 5) > model.predict_next(bad, [2], 5)
+        good = fitted.update(good, KTEvent((2,), True, problem=5))
+        bad = fitted.update(bad, KTEvent((2,), False, problem=5))
+    assert fitted.mastery(good, [2])[2] > fitted.mastery(bad, [2])[2]
+    assert fitted.predict_next(good, [2], 5) > fitted.predict_next(bad, [2], 5)

@@ -19,8 +19,18 @@ from models.kt import (
     make_model,
 )
 
-FAST = {
+TINY = {"max_epochs": 1, "num_threads": 1, "batch_size": 16}
+ATTN = {"d_model": 16, "n_heads": 2, "d_ff": 16}
+FAST: dict[str, dict[str, object]] = {
     "bkt": {"n_restarts": 1, "max_iter": 20},
+    "pfa": {},
+    "bestlr": {"max_iter": 50},
+    "irt1pl": {"max_iter": 50},
+    "irt2pl": {"max_iter": 50},
+    "dkt": {**TINY, "emb_dim": 8, "hidden_dim": 8},
+    "sakt": {**TINY, "d_model": 16, "n_heads": 2},
+    "simplekt": {**TINY, **ATTN, "final_fc_dim": 16},
+    "akt": {**TINY, **ATTN, "final_fc_dim": 16},
 }
 
 

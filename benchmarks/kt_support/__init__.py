@@ -1,0 +1,1 @@
+"""Helpers of benchmarks/kt.py: published numbers, latency probes, reference runners."""

@@ -1,0 +1,66 @@
+"""Online latency of a fitted KT model: mastery + next-item probability after a 200-row history."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from models.kt import InteractionSequence, KTEvent
+
+HISTORY = 200
+
+
+def _history(test: list[InteractionSequence]) -> InteractionSequence:
+    """The longest test chunk, padded by repetition to ``HISTORY`` rows."""
+    seq = max(test, key=len)
+    reps = -(-HISTORY // len(seq))
+    problems = None if seq.problems is None else np.tile(seq.problems, reps)[:HISTORY]
+    return InteractionSequence(
+        np.tile(seq.skills, reps)[:HISTORY], np.tile(seq.correct, reps)[:HISTORY], problems
+    )
+
+
+def _p(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values) * 1e3, q))
+
+
+def measure(model: Any, test: list[InteractionSequence], repeats: int = 300) -> dict[str, float]:
+    """p50/p99 (ms) of: query = ``mastery(state)`` + ``predict_next`` on a state holding a
+    200-row history; update = ``update(state, event)`` of that state (torch: 1 thread)."""
+    try:
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+    except ImportError:  # pragma: no cover
+        torch = None  # type: ignore[assignment]
+    hist = _history(test)
+    prefix = InteractionSequence(
+        hist.skills[:-1], hist.correct[:-1], None if hist.problems is None else hist.problems[:-1]
+    )
+    state = model.state_from_history(prefix)
+    skill = int(hist.skills[-1])
+    problem = None if hist.problems is None else int(hist.problems[-1])
+    event = KTEvent((skill,), bool(hist.correct[-1]), problem)
+    query, update = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        model.mastery(state)
+        model.predict_next(state, [skill], problem)
+        t1 = time.perf_counter()
+        model.update(state, event)
+        t2 = time.perf_counter()
+        query.append(t1 - t0)
+        update.append(t2 - t1)
+    if torch is not None:
+        torch.set_num_threads(threads)
+    return {
+        "query_p50_ms": _p(query, 50),
+        "query_p99_ms": _p(query, 99),
+        "update_p50_ms": _p(update, 50),
+        "update_p99_ms": _p(update, 99),
+        "history_rows": HISTORY - 1,
+        "n_skills": len(model.mastery(state)),
+    }

@@ -1,0 +1,1 @@
+"""Torch knowledge-tracing models (DKT, SAKT, AKT, simpleKT, DKVMN) and their shared trainer."""

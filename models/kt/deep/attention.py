@@ -1,0 +1,261 @@
+"""Attention blocks shared by SAKT, simpleKT and AKT (no Python loops over time steps).
+
+Queries and keys carry explicit positions, so the same layer runs a whole padded sequence
+(``q_pos == k_pos == arange(L)``) or a batch of candidate next rows against a cached history
+(all queries at position ``n``). ``strict`` masks keys at the query's own position (the
+current response must not be seen); a query with no visible key outputs zeros.
+
+``monotonic=True`` is AKT's context-aware monotonic attention (Ghosh et al., 2020): scores
+are damped by ``exp(-softplus(gamma_h) * sqrt(d(t, tau)))`` with ``d`` the attention mass
+between ``tau`` and ``t`` times ``|t - tau|``; otherwise plain scaled dot-product attention
+(``torch.nn.functional.scaled_dot_product_attention``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F  # noqa: N812
+from torch import nn
+
+
+def visible(q_pos: torch.Tensor, k_pos: torch.Tensor, strict: bool) -> torch.Tensor:
+    """``(Lq, Lk)`` bool: key visible from query."""
+    diff = k_pos.view(1, -1) - q_pos.view(-1, 1)
+    return diff < 0 if strict else diff <= 0
+
+
+NEG = -1e32  # AKT's fill value: finite, so fully masked rows give no NaN
+
+
+def monotonic_scores(
+    scores: torch.Tensor, mask: torch.Tensor, distance: torch.Tensor, gamma: torch.Tensor
+) -> torch.Tensor:
+    """AKT's distance-damped scores (``scores`` ``(B, H, Lq, Lk)``, ``gamma`` ``(H, 1, 1)``).
+
+    Rows without a visible key get garbage here; callers zero their outputs.
+    """
+    with torch.no_grad():
+        attn = torch.softmax(scores.masked_fill(~mask, NEG), dim=-1)
+        after = 1.0 - attn.cumsum(-1)  # attention mass strictly after tau (rows sum to 1)
+        dist = torch.sqrt(torch.clamp(after * distance, min=0.0))
+    decay = torch.exp(dist * -F.softplus(gamma).unsqueeze(0)).clamp_min(1e-5)
+    return scores * decay
+
+
+def attend(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    mask: torch.Tensor,
+    distance: torch.Tensor,
+    gamma: torch.Tensor | None,
+    drop: float,
+    training: bool,
+) -> torch.Tensor:
+    """Attention weights ``(B, H, Lq, Lk)`` (explicit path: monotonic and/or self keys)."""
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if gamma is not None:
+        scores = monotonic_scores(scores, mask, distance, gamma)
+    attn = torch.softmax(scores.masked_fill(~mask, NEG), dim=-1)
+    return F.dropout(attn, drop, training)
+
+
+_compiled_attend = None
+
+
+def compiled_attend() -> object:
+    """``attend`` compiled with torch.compile (dynamic shapes), built once on first use."""
+    global _compiled_attend  # noqa: PLW0603
+    if _compiled_attend is None:
+        _compiled_attend = torch.compile(attend, dynamic=True)
+    return _compiled_attend
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head attention; ``kq_same`` shares the key and query projections (AKT)."""
+
+    def __init__(
+        self, d_model: int, n_heads: int, dropout: float, *, kq_same: bool, monotonic: bool
+    ) -> None:
+        super().__init__()
+        self.h, self.d_k = n_heads, d_model // n_heads
+        self.k_linear = nn.Linear(d_model, d_model)
+        self.q_linear = self.k_linear if kq_same else nn.Linear(d_model, d_model)
+        self.v_linear = nn.Linear(d_model, d_model)
+        self.out_proj = nn.Linear(d_model, d_model)
+        self.dropout = dropout
+        self.monotonic = monotonic
+        self.use_compile = False  # set by the model: torch.compile the training-time attention
+        if monotonic:
+            self.gammas = nn.Parameter(torch.empty(n_heads, 1, 1))
+            nn.init.xavier_uniform_(self.gammas)
+        for lin in (self.k_linear, self.v_linear, self.q_linear):
+            nn.init.xavier_uniform_(lin.weight)
+            nn.init.zeros_(lin.bias)
+        nn.init.zeros_(self.out_proj.bias)
+
+    def _split(self, x: torch.Tensor) -> torch.Tensor:
+        b, n, _ = x.shape
+        return x.view(b, n, self.h, self.d_k).transpose(1, 2)
+
+    def forward(
+        self,
+        query: torch.Tensor,
+        key: torch.Tensor,
+        value: torch.Tensor,
+        q_pos: torch.Tensor,
+        k_pos: torch.Tensor,
+        *,
+        strict: bool,
+        self_kv: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        """``self_kv``: each query's own (key, value) input, one extra visible key per query
+        at the query's position (used for candidate rows of non-strict layers)."""
+        q = self._split(self.q_linear(query))
+        k = self._split(self.k_linear(key))
+        v = self._split(self.v_linear(value))
+        mask = visible(q_pos, k_pos, strict)
+        drop = self.dropout if self.training else 0.0
+        if self_kv is None and not self.monotonic:
+            any_visible = mask.any(-1)
+            safe = mask | ~any_visible.unsqueeze(-1)  # fully masked rows: attend anything...
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=safe, dropout_p=drop)
+            out = out * any_visible.view(1, 1, -1, 1)  # ... then output zeros
+        else:
+            out = self._explicit(q, k, v, q_pos, k_pos, mask, drop, self_kv)
+        b, _, n, _ = out.shape
+        return self.out_proj(out.transpose(1, 2).reshape(b, n, self.h * self.d_k))
+
+    def _explicit(
+        self,
+        q: torch.Tensor,
+        k: torch.Tensor,
+        v: torch.Tensor,
+        q_pos: torch.Tensor,
+        k_pos: torch.Tensor,
+        mask: torch.Tensor,
+        drop: float,
+        self_kv: tuple[torch.Tensor, torch.Tensor] | None,
+    ) -> torch.Tensor:
+        distance = (q_pos.view(-1, 1) - k_pos.view(1, -1)).abs().to(q.dtype)
+        gamma = self.gammas if self.monotonic else None
+        any_visible = mask.any(-1).view(1, 1, -1, 1)
+        if self_kv is None:
+            fn = compiled_attend() if self.use_compile and self.training else attend
+            attn = fn(q, k, v, mask, distance, gamma, drop, self.training)  # type: ignore[operator]
+            return (attn @ v) * any_visible
+        # candidate rows: one extra key per query, its own, at the query's position
+        k_self = self._split(self.k_linear(self_kv[0]))
+        v_self = self._split(self.v_linear(self_kv[1]))
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_k)
+        own = (q * k_self).sum(-1, keepdim=True) / math.sqrt(self.d_k)
+        scores = torch.cat([scores, own], dim=-1)
+        mask = torch.cat([mask, mask.new_ones((mask.shape[0], 1))], dim=-1)
+        distance = torch.cat([distance, distance.new_zeros((distance.shape[0], 1))], dim=-1)
+        if gamma is not None:
+            scores = monotonic_scores(scores, mask, distance, gamma)
+        attn = torch.softmax(scores.masked_fill(~mask, NEG), dim=-1)
+        n_hist = k.shape[-2]
+        return attn[..., :n_hist] @ v + attn[..., n_hist:] * v_self
+
+
+class TransformerLayer(nn.Module):
+    """Attention + residual + LayerNorm, then (optionally) a position-wise FFN block."""
+
+    def __init__(
+        self,
+        d_model: int,
+        n_heads: int,
+        d_ff: int,
+        dropout: float,
+        *,
+        kq_same: bool = True,
+        monotonic: bool = False,
+    ) -> None:
+        super().__init__()
+        self.attn = MultiHeadAttention(
+            d_model, n_heads, dropout, kq_same=kq_same, monotonic=monotonic
+        )
+        self.norm1 = nn.LayerNorm(d_model)
+        self.ffn = nn.Sequential(
+            nn.Linear(d_model, d_ff), nn.ReLU(), nn.Dropout(dropout), nn.Linear(d_ff, d_model)
+        )
+        self.norm2 = nn.LayerNorm(d_model)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(
+        self,
+        query: torch.Tensor,
+        key: torch.Tensor,
+        value: torch.Tensor,
+        q_pos: torch.Tensor,
+        k_pos: torch.Tensor,
+        *,
+        strict: bool,
+        apply_ffn: bool = True,
+        self_kv: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        x = self.attn(query, key, value, q_pos, k_pos, strict=strict, self_kv=self_kv)
+        x = self.norm1(query + self.drop(x))
+        if apply_ffn:
+            x = self.norm2(x + self.drop(self.ffn(x)))
+        return x
+
+
+class RaschEmbedding(nn.Module):
+    """Question and interaction embeddings with AKT's Rasch-model problem variation.
+
+    ``x = c_s + mu_p * d_s`` and ``y = c_s + g_r + mu_p * (h_r + d_s)``, where ``mu_p`` is a
+    scalar per problem (0 for unknown problems, L2-penalised) — without problem ids ``x = c_s``,
+    ``y = c_s + g_r``.
+    """
+
+    def __init__(self, n_skills: int, n_problems: int, d_model: int, l2: float) -> None:
+        super().__init__()
+        self.n_skills, self.n_problems, self.l2 = n_skills, n_problems, l2
+        self.q_embed = nn.Embedding(n_skills + 1, d_model)
+        self.qa_embed = nn.Embedding(2, d_model)
+        if n_problems > 0:
+            self.difficulty = nn.Embedding(n_problems + 1, 1)
+            nn.init.zeros_(self.difficulty.weight)
+            self.q_diff = nn.Embedding(n_skills + 1, d_model)
+            self.qa_diff = nn.Embedding(2, d_model)
+        self._penalty = torch.zeros(())
+
+    def forward(
+        self, skills: torch.Tensor, problems: torch.Tensor, correct: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        r = correct.long()
+        x = self.q_embed(skills)
+        y = x + self.qa_embed(r)
+        if self.n_problems > 0:
+            mu = self.difficulty(problems)
+            d = self.q_diff(skills)
+            x = x + mu * d
+            y = y + mu * (self.qa_diff(r) + d)
+            self._penalty = (mu**2).mean() * self.l2
+        return x, y
+
+    def questions(self, skills: torch.Tensor, problems: torch.Tensor) -> torch.Tensor:
+        x = self.q_embed(skills)
+        if self.n_problems > 0:
+            x = x + self.difficulty(problems) * self.q_diff(skills)
+        return x
+
+    def penalty(self) -> torch.Tensor:
+        return self._penalty
+
+
+def output_mlp(d_in: int, hidden: int, hidden2: int, dropout: float) -> nn.Sequential:
+    """The prediction head of AKT/simpleKT: ``[h; x] -> hidden -> hidden2 -> 1``."""
+    return nn.Sequential(
+        nn.Linear(d_in, hidden),
+        nn.ReLU(),
+        nn.Dropout(dropout),
+        nn.Linear(hidden, hidden2),
+        nn.ReLU(),
+        nn.Dropout(dropout),
+        nn.Linear(hidden2, 1),
+    )

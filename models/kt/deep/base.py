@@ -1,0 +1,293 @@
+"""``DeepKTModel``: the KT interface around a torch network (shared by DKT, SAKT, AKT, ...).
+
+A network maps right-padded ``(B, L)`` skills, problems and responses to logits where
+``logits[:, t]`` predicts row ``t`` from rows ``< t`` and the question of row ``t``. Online,
+:meth:`DeepKTModel.update` encodes the learner's recent window once (``KTNet.encode``) and the
+queries (mastery of every skill, next-item probability) reuse that cache
+(``KTNet.query``), so they cost one small batched step instead of a forward pass per skill.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import torch
+from torch import nn
+
+from models.kt.base import (
+    FloatArray,
+    InteractionSequence,
+    KTEvent,
+    KTModel,
+    KTState,
+    ProgressCallback,
+    SequenceLike,
+    as_sequence,
+    infer_sizes,
+)
+from models.kt.data import flatten
+from models.kt.deep.batching import pack
+from models.kt.deep.trainer import TrainConfig, TrainResult, default_threads, predict_packed, train
+from models.kt.io import load_payload, save_payload
+
+TRAIN_FIELDS = tuple(TrainConfig.__dataclass_fields__)
+
+
+class KTNet(nn.Module):
+    """A network usable by :class:`DeepKTModel`."""
+
+    @abstractmethod
+    def forward(
+        self, skills: torch.Tensor, problems: torch.Tensor, correct: torch.Tensor
+    ) -> torch.Tensor:
+        """``(B, L)`` logits; row ``t`` sees rows ``< t`` and its own skill/problem."""
+
+    def encode(self, skills: torch.Tensor, problems: torch.Tensor, correct: torch.Tensor) -> Any:
+        """Cache for queries after a ``(1, n)`` history (default: the history itself)."""
+        return (skills, problems, correct)
+
+    def query(self, cache: Any, skills: torch.Tensor, problems: torch.Tensor) -> torch.Tensor:
+        """Logits ``(C,)`` of ``C`` candidate next rows after the cached history.
+
+        Default: one forward pass over ``C`` copies of history + candidate.
+        """
+        hs, hp, hc = cache
+        c = skills.numel()
+        s = torch.cat([hs.expand(c, -1), skills.view(c, 1)], dim=1)
+        p = torch.cat([hp.expand(c, -1), problems.view(c, 1)], dim=1)
+        r = torch.cat([hc.expand(c, -1), torch.zeros(c, 1)], dim=1)
+        return self(s, p, r)[:, -1]
+
+
+@dataclass
+class DeepState(KTState):
+    """The learner's recent rows (known skills only) and the network's cache of them."""
+
+    skills: list[int] = field(default_factory=list)
+    correct: list[int] = field(default_factory=list)
+    problems: list[int] = field(default_factory=list)
+    cache: Any = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"skills": self.skills, "correct": self.correct, "problems": self.problems}
+
+
+class DeepKTModel(KTModel):
+    """Base of the torch models: training, batch prediction, online state, persistence.
+
+    Every subclass takes its architecture keywords plus the :class:`TrainConfig` fields
+    (``lr``, ``batch_size``, ``max_epochs``, ``patience``, ``seed``, ``num_threads``,
+    ``checkpoint_path``...) and ``max_len`` (window/chunk length, default 200).
+    """
+
+    name: ClassVar[str]
+    uses_problems: ClassVar[bool] = False
+
+    def __init__(self, **params: Any) -> None:
+        defaults = self.default_params() | {f: getattr(TrainConfig(), f) for f in TRAIN_FIELDS}
+        unknown = set(params) - set(defaults) - {"max_len"}
+        if unknown:
+            raise ValueError(
+                f"unknown parameter(s) {sorted(unknown)} for {self.name}; "
+                f"allowed: {sorted(defaults)}"
+            )
+        self.max_len = int(params.pop("max_len", 200))
+        for key, value in (defaults | params).items():
+            setattr(self, key, value)
+
+    def __getattr__(self, name: str) -> Any:
+        """Hyper-parameters are set dynamically in ``__init__`` (typed as Any)."""
+        raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
+
+    @classmethod
+    @abstractmethod
+    def default_params(cls) -> dict[str, Any]:
+        """Architecture hyper-parameters and their defaults."""
+
+    @abstractmethod
+    def build_net(self) -> KTNet:
+        """A fresh network for ``n_skills_`` / ``n_problems_``."""
+
+    # ------------------------------------------------------------------ fitting
+    def _train_config(self) -> TrainConfig:
+        return TrainConfig(**{f: getattr(self, f) for f in TRAIN_FIELDS})
+
+    def fit(
+        self,
+        train: Sequence[SequenceLike],
+        valid: Sequence[SequenceLike] | None = None,
+        *,
+        n_skills: int | None = None,
+        n_problems: int | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Self:
+        """Train with early stopping on ``valid`` (default: 10% of ``train``'s learners)."""
+        train = [as_sequence(s) for s in train]
+        if valid is None:
+            rng = np.random.default_rng(self.seed)
+            order = rng.permutation(len(train))
+            cut = max(1, len(train) // 10)
+            valid = [train[i] for i in order[:cut]]
+            train = [train[i] for i in order[cut:]]
+        self.n_skills_, self.n_problems_ = infer_sizes(train, n_skills, n_problems)
+        if not self.uses_problems:
+            self.n_problems_ = 0
+        self.base_rate_ = float(np.concatenate([s.correct for s in train]).mean())
+        torch.manual_seed(self.seed)
+        self.net_ = self.build_net()
+        packed_train = pack(self._known(train), self.max_len, self.n_skills_, self.n_problems_)
+        packed_valid = pack(self._known(valid), self.max_len, self.n_skills_, self.n_problems_)
+        self.train_result_: TrainResult = train_fn(
+            self.net_, packed_train, packed_valid, self._train_config(), progress
+        )
+        return self
+
+    def _known(self, sequences: Sequence[SequenceLike]) -> list[InteractionSequence]:
+        """Drop rows whose skill the model has no parameters for (cold start)."""
+        out = []
+        for raw in sequences:
+            s = as_sequence(raw)
+            keep = (s.skills >= 1) & (s.skills <= self.n_skills_)
+            probs = None if s.problems is None else s.problems[keep]
+            out.append(InteractionSequence(s.skills[keep], s.correct[keep], probs))
+        return out
+
+    # ------------------------------------------------------------------ batch prediction
+    def predict_proba(self, sequences: Sequence[SequenceLike]) -> list[FloatArray]:
+        self._check_fitted()
+        self._threads()
+        rows = flatten(sequences)
+        known = (rows.skills >= 1) & (rows.skills <= self.n_skills_)
+        seqs = self._known(sequences)
+        packed = pack(seqs, self.max_len, self.n_skills_, self.n_problems_)
+        probs = predict_packed(self.net_, packed, TrainConfig.eval_batch_size)
+        # packed rows are chunks sorted by length; rebuild the chunk order to map back
+        values = _unpack(probs, seqs, self.max_len)
+        out = np.full(rows.skills.size, self.base_rate_)
+        out[known] = values
+        return rows.split(out)
+
+    def _threads(self) -> None:
+        torch.set_num_threads(self.num_threads or default_threads())
+
+    # ------------------------------------------------------------------ online
+    def init_state(self) -> DeepState:
+        self._check_fitted()
+        return DeepState()
+
+    def update(self, state: KTState, event: KTEvent) -> DeepState:
+        assert isinstance(state, DeepState)
+        skills, correct, problems = list(state.skills), list(state.correct), list(state.problems)
+        for skill in event.skills:
+            if 1 <= skill <= self.n_skills_:
+                skills.append(skill)
+                correct.append(int(event.correct))
+                problems.append(self._problem(event.problem))
+        keep = self.max_len - 1  # leave room for the queried row
+        new = DeepState(skills[-keep:], correct[-keep:], problems[-keep:])
+        new.cache = self._encode(new)
+        return new
+
+    def _problem(self, problem: int | None) -> int:
+        return problem if problem is not None and 1 <= problem <= self.n_problems_ else 0
+
+    @torch.inference_mode()
+    def _encode(self, state: DeepState) -> Any:
+        self.net_.eval()
+        s = torch.tensor([state.skills], dtype=torch.long)
+        p = torch.tensor([state.problems], dtype=torch.long)
+        c = torch.tensor([state.correct], dtype=torch.float32)
+        return self.net_.encode(s, p, c)
+
+    @torch.inference_mode()
+    def _query(self, state: DeepState, skills: Sequence[int], problem: int | None) -> np.ndarray:
+        if state.cache is None:
+            state.cache = self._encode(state)
+        s = torch.tensor(list(skills), dtype=torch.long)
+        p = torch.full_like(s, self._problem(problem))
+        return torch.sigmoid(self.net_.query(state.cache, s, p)).double().numpy()
+
+    def predict_next(
+        self, state: KTState, skills: Sequence[int], problem: int | None = None
+    ) -> float:
+        assert isinstance(state, DeepState)
+        known = [k for k in skills if 1 <= k <= self.n_skills_]
+        values = list(self._query(state, known, problem)) if known else []
+        values += [self.base_rate_] * (len(skills) - len(known))
+        return float(np.mean(values)) if values else self.base_rate_
+
+    def mastery(self, state: KTState, skills: Sequence[int] | None = None) -> dict[int, float]:
+        assert isinstance(state, DeepState)
+        wanted = list(range(1, self.n_skills_ + 1)) if skills is None else [int(k) for k in skills]
+        known = [k for k in wanted if 1 <= k <= self.n_skills_]
+        result = dict.fromkeys(wanted, self.base_rate_)
+        if known:
+            result.update(zip(known, self._query(state, known, None).tolist(), strict=True))
+        return result
+
+    def state_from_dict(self, data: Mapping[str, Any]) -> DeepState:
+        return DeepState(
+            [int(x) for x in data.get("skills", [])],
+            [int(x) for x in data.get("correct", [])],
+            [int(x) for x in data.get("problems", [])],
+        )
+
+    def state_from_history(self, history: Any) -> KTState:
+        if hasattr(history, "skills") and hasattr(history, "correct"):
+            seq = self._known([history])[0]
+            keep = self.max_len - 1
+            probs = seq.problems if seq.problems is not None else np.zeros(len(seq), np.int64)
+            state = DeepState(
+                seq.skills[-keep:].tolist(),
+                seq.correct[-keep:].astype(int).tolist(),
+                [self._problem(int(p)) for p in probs[-keep:]],
+            )
+            state.cache = self._encode(state)
+            return state
+        return super().state_from_history(history)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | Path) -> Path:
+        self._check_fitted()
+        meta = {
+            "init": self.get_params() | {"max_len": self.max_len},
+            "n_skills": self.n_skills_,
+            "n_problems": self.n_problems_,
+            "base_rate": self.base_rate_,
+        }
+        arrays = {f"net.{k}": v.detach().cpu().numpy() for k, v in self.net_.state_dict().items()}
+        return save_payload(path, self.name, meta, arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Self:
+        _, meta, arrays = load_payload(path)
+        model = cls(**meta["init"])
+        model.n_skills_, model.n_problems_ = meta["n_skills"], meta["n_problems"]
+        model.base_rate_ = meta["base_rate"]
+        model.net_ = model.build_net()
+        state = {k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")}
+        model.net_.load_state_dict(state)
+        model.net_.eval()
+        return model
+
+
+train_fn = train
+
+
+def _unpack(probs: np.ndarray, seqs: list[InteractionSequence], max_len: int) -> np.ndarray:
+    """Per-row values in sequence order from :func:`pack`'s length-sorted chunk rows."""
+    lengths = []
+    for s in seqs:
+        n = len(s)
+        lengths.extend([max_len] * (n // max_len) + ([n % max_len] if n % max_len else []))
+    lengths_arr = np.array(lengths, dtype=np.int64)
+    order = np.argsort(-lengths_arr, kind="stable")
+    parts: list[np.ndarray] = [np.zeros(0)] * len(lengths)
+    for row, i in enumerate(order):
+        parts[i] = probs[row, : lengths_arr[i]]
+    return np.concatenate(parts) if parts else np.zeros(0)
