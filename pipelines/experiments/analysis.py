@@ -133,6 +133,9 @@ class ExperimentAnalysis:
             )
         for r in self.primary:
             e = r.cuped
+            if not np.isfinite(e.lift):
+                lines.append(f"{r.variant} vs {self.experiment.control}: not enough data yet.")
+                continue
             verdict = "significant" if e.significant else "not significant"
             lines.append(
                 f"{r.variant} vs {self.experiment.control}: {r.metric} {e.lift:+.2%} "

@@ -174,6 +174,8 @@ def distributions(analysis: ExperimentAnalysis) -> str:
         if values:
             bins = np.histogram_bin_edges(np.concatenate(values), bins=25)
             for i, (name, v) in enumerate(analysis.distributions.items()):
+                if not v:
+                    continue
                 ax.hist(
                     v,
                     bins=bins.tolist(),

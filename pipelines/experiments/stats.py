@@ -145,9 +145,9 @@ class Effect:
 
 def effect_from_moments(control: Moments, treatment: Moments, *, alpha: float = 0.05) -> Effect:
     """Welch difference in means (treatment − control) from per-arm moments."""
-    v_c = control.var / control.n
-    v_t = treatment.var / treatment.n
     with np.errstate(invalid="ignore", divide="ignore"):
+        v_c = control.var / control.n
+        v_t = treatment.var / treatment.n
         se = np.sqrt(v_c + v_t)
         df = (v_c + v_t) ** 2 / (v_c**2 / (control.n - 1) + v_t**2 / (treatment.n - 1))
         diff = treatment.mean - control.mean

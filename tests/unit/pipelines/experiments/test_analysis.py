@@ -145,3 +145,14 @@ def test_report_html_is_self_contained_with_every_plot(analysis: ExperimentAnaly
     embedded = html.split('id="analysis-data">', 1)[1].split("</script>", 1)[0]
     assert json.loads(embedded)["experiment"]["id"] == analysis.experiment.id
     assert json.dumps(to_dict(analysis), allow_nan=False)
+
+
+def test_a_variant_without_exposures_still_renders(simulated) -> None:
+    experiment, _, data = simulated
+    definition = experiment.model_dump()
+    definition["variants"].append({"name": "ghost", "weight": 1.0})
+    three_arms = Experiment.model_validate(definition)
+    result = analyze(three_arms, data)
+    assert result.srm.mismatch, "a third of the traffic is missing"
+    assert "ghost vs control: not enough data yet." in result.summary()
+    assert render_report(result).count("<svg") == len(PLOTS)
