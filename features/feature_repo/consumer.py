@@ -29,7 +29,7 @@ from confluent_kafka import Message
 
 from features.events import LearningEvent, ProgressUpdateEvent
 from features.feature_repo.aggregates import LearnerActivity, day_number
-from features.feature_repo.definitions import LEARNER_ACTIVITY_PUSH, SKILL_MASTERY_PUSH
+from features.feature_repo.names import LEARNER_ACTIVITY_PUSH, SKILL_MASTERY_PUSH
 from features.streaming import decode_batch, parse_learning_bytes, parse_progress_bytes
 from features.streaming.metrics import CONSUMED
 

@@ -15,27 +15,11 @@ from typing import Any
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, PushSource, ValueType
 from feast.types import Float64, Int64, String
 
-OWNER = "data-platform@learnloop"
-LEARNER_ACTIVITY_PUSH = "learner_activity_push"
-SKILL_MASTERY_PUSH = "skill_mastery_push"
-LEARNER_ACTIVITY_FEATURES = (
-    "event_count",
-    "attempt_count",
-    "correct_count",
-    "accuracy",
-    "attempt_count_7d",
-    "correct_count_7d",
-    "accuracy_7d",
-    "last_event_unix",
+from features.feature_repo.names import (
+    LEARNER_ACTIVITY_PUSH,
+    OWNER,
+    SKILL_MASTERY_PUSH,
 )
-ITEM_STATS_FEATURES = (
-    "item_attempt_count",
-    "item_correct_rate",
-    "item_difficulty",
-    "popularity_7d",
-)
-SKILL_MASTERY_FEATURES = ("mastery", "mastery_model_version")
-FEATURE_TABLES = ("learner_activity", "item_stats", "skill_mastery")
 
 
 def _source(offline_root: Path, table: str, description: str) -> FileSource:

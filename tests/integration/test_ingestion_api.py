@@ -48,8 +48,10 @@ def kafka(broker: ManagedProcess) -> KafkaSettings:
 
 @pytest.fixture(scope="module")
 def client(kafka: KafkaSettings) -> Iterator[TestClient]:
-    with TestClient(_app(kafka)) as test_client:
+    app = _app(kafka)
+    with TestClient(app) as test_client:
         yield test_client
+    app.state.ingestion_service.producer.close()
 
 
 def _event(i: int) -> dict[str, object]:
@@ -95,9 +97,11 @@ def test_single_event_and_all_invalid_and_limits(client: TestClient) -> None:
 
 def test_unreachable_broker_answers_503_with_retry_after() -> None:
     dead = KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}")
-    with TestClient(_app(dead, delivery_timeout_s=1.0)) as test_client:
+    app = _app(dead, delivery_timeout_s=1.0)
+    with TestClient(app) as test_client:
         started = time.monotonic()
         response = test_client.post("/events", json=[_event(0), _event(1)])
+    app.state.ingestion_service.producer.close(timeout=0)
     assert response.status_code == 503
     assert response.headers["retry-after"] == "7"
     assert "nothing was accepted" in response.json()["detail"]
