@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from learnloop.localstack.process import ManagedProcess, free_port
@@ -149,4 +150,28 @@ def start_postgres(
         "max_connections=200",
     ]
     log = workdir / "postgres.log"
-    return ManagedProcess("postgres", argv, port=port, log_path=log, user=run_as).start()
+    process = ManagedProcess("postgres", argv, port=port, log_path=log, user=run_as).start()
+    _wait_accepting_sessions(port, user, process)
+    return process
+
+
+def _wait_accepting_sessions(port: int, user: str, process: ManagedProcess) -> None:
+    """The port opens before recovery ends; wait until the server accepts sessions."""
+    ready = [
+        _which("pg_isready", "postgresql-client"),
+        "-q",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-U",
+        user,
+        "-d",
+        "postgres",
+    ]
+    deadline = time.monotonic() + 60
+    while subprocess.run(ready, check=False).returncode != 0:  # noqa: S603
+        if time.monotonic() > deadline or not process.running:
+            process.stop()
+            raise RuntimeError(f"PostgreSQL not accepting sessions:\n{process.log_tail()}")
+        time.sleep(0.1)
