@@ -21,6 +21,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_DATA_DIR = REPO_ROOT / "data"
 
 Environment = Literal["development", "test", "production"]
+SigningAlgorithm = Literal["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+_RS256: SigningAlgorithm = "RS256"
 
 
 class KafkaSettings(BaseModel):
@@ -131,9 +133,7 @@ class ExternalIssuerSettings(BaseModel):
         default_factory=dict, description="External group -> learnloop role."
     )
     default_role: Role = "learner"
-    algorithms: list[Literal["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]] = Field(
-        default_factory=lambda: ["RS256"]
-    )
+    algorithms: list[SigningAlgorithm] = Field(default_factory=lambda: [_RS256])
 
 
 class AuthSettings(BaseModel):
