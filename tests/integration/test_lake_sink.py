@@ -16,6 +16,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from prometheus_client import REGISTRY
 from testkit.events import make_events
 from testkit.streaming import kafka_settings, produce_events, read_all, wait_caught_up
 
@@ -150,3 +151,12 @@ def test_malformed_messages_go_to_the_dlq_with_reasons_rest_stored_and_compacted
     assert "verb: unknown verb 'jumped'" in (reasons[malformed[0]] or "")
     assert "Invalid JSON" in (reasons[malformed[1]] or "")
     assert all(header(m, "dlq.source.topic") == kafka.learning_event_topic for m in letters)
+    sample = REGISTRY.get_sample_value  # the Prometheus metrics a scrape would read
+    topic = kafka.learning_event_topic
+    labels = {"group": group, "topic": topic}
+    assert sample("learnloop_kafka_dead_letters_total", labels) == len(malformed)
+    assert sample("learnloop_kafka_consumed_total", {**labels, "outcome": "ok"}) == len(events)
+    lag = [
+        sample("learnloop_kafka_consumer_lag", {**labels, "partition": str(p)}) for p in range(3)
+    ]
+    assert lag == [0.0, 0.0, 0.0]
