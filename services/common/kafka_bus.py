@@ -54,8 +54,10 @@ class KafkaEventBus:
         delivery_timeout_s: float = 10.0,
         batch_size: int = 500,
         flush_interval_s: float = 0.2,
+        namespace: str = "",
     ):
         self.kafka = kafka
+        self.namespace = namespace
         self.delivery_timeout_s = delivery_timeout_s
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
@@ -74,20 +76,25 @@ class KafkaEventBus:
                 )
             return self._producer
 
+    def _topic(self, topic: str) -> str:
+        """The services' own topics and all group ids carry the namespace (isolated tests)."""
+        return f"{self.namespace}{topic}" if topic in SERVICE_TOPICS else topic
+
     def publish(self, topic: str, key: str, value: bytes) -> None:
-        future = self.producer.send(topic, value, key=key)
+        future = self.producer.send(self._topic(topic), value, key=key)
         future.result(timeout=self.delivery_timeout_s + 5.0)
 
     def subscribe(self, topic: str, group: str, handler: Handler) -> None:
-        self._groups[group][topic].append(handler)
+        self._groups[f"{self.namespace}{group}"][self._topic(topic)].append(handler)
 
     def topics(self) -> list[TopicSpec]:
         """Platform topics plus the services' own (and their dead-letter topics)."""
         specs = platform_topics(self.kafka)
         for topic in SERVICE_TOPICS:
-            specs.append(TopicSpec(topic, self.kafka.partitions, self.kafka.replication_factor))
+            name = self._topic(topic)
+            specs.append(TopicSpec(name, self.kafka.partitions, self.kafka.replication_factor))
             specs.append(
-                TopicSpec(dead_letter_topic(self.kafka, topic), 1, self.kafka.replication_factor)
+                TopicSpec(dead_letter_topic(self.kafka, name), 1, self.kafka.replication_factor)
             )
         return specs
 
