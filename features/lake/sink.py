@@ -104,6 +104,13 @@ class LakeSink:
         self.dead_letters.publish(decoded.dead_letters)
         self.stats.dead_letters += len(decoded.dead_letters)
 
+    def on_assign(self, partitions: list[TopicPartition]) -> None:
+        """Taking over partitions: settle a dead writer's half-published batches of their shards
+        (so the replay sees exactly what the lake holds), and read their ids afresh."""
+        shards = {p.partition for p in partitions}
+        self.lake.recover(self.spec.dataset, shards=shards)
+        self.index.forget(shards)
+
     def on_revoke(self, partitions: list[TopicPartition]) -> None:
         """Forget cached ids of partitions handed to another instance."""
         self.index.forget(p.partition for p in partitions)

@@ -22,7 +22,15 @@ from pyarrow import fs
 
 from features.lake.filesystem import LakeLocation, open_lake
 from features.lake.schema import EVENT_PARTITIONS, EVENTS_DATASET, EVENTS_SCHEMA
-from features.lake.txn import STAGING, DatasetFiles, commit, plan_for, recover, visible_files
+from features.lake.txn import (
+    STAGING,
+    DatasetFiles,
+    Plan,
+    commit,
+    plan_for,
+    recover,
+    visible_files,
+)
 
 _SHARD = re.compile(r"/part-k(\d+)-[^/]*$")
 
@@ -96,9 +104,22 @@ class Lake:
         """Low-level file operations on one dataset (see :mod:`features.lake.txn`)."""
         return DatasetFiles(self.filesystem, self.dataset_path(dataset))
 
-    def recover(self, dataset: str, *, stale_after_s: float = 600.0) -> int:
-        """Finish or undo publishes of writers that died; returns how many were fixed."""
-        return recover(self.dataset_files(dataset), stale_after_s=stale_after_s)
+    def recover(
+        self, dataset: str, *, stale_after_s: float = 600.0, shards: set[int] | None = None
+    ) -> int:
+        """Finish or undo publishes of writers that died; returns how many were settled.
+
+        With ``shards``: settle now, whatever their age, the plans writing or replacing files of
+        those shards (call it when taking over partitions, before reading them).
+        """
+        only = None
+        if shards is not None:
+
+            def only(plan: Plan) -> bool:
+                paths = [final for _, final in plan.outputs] + list(plan.inputs)
+                return any(shard_of("/" + p) in shards for p in paths)
+
+        return recover(self.dataset_files(dataset), stale_after_s=stale_after_s, only=only)
 
     def exists(self, dataset: str) -> bool:
         """True when ``dataset`` holds at least one data file."""

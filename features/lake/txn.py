@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from pyarrow import fs
@@ -173,12 +173,24 @@ def _roll_forward(files: DatasetFiles, plan: Plan) -> None:
     files.discard_staging(plan.txid)
 
 
-def recover(files: DatasetFiles, *, stale_after_s: float = STALE_AFTER_S) -> int:
-    """Finish or undo plans of writers that died (older than ``stale_after_s``)."""
+def recover(
+    files: DatasetFiles,
+    *,
+    stale_after_s: float = STALE_AFTER_S,
+    only: Callable[[Plan], bool] | None = None,
+) -> int:
+    """Finish or undo plans of writers that died (older than ``stale_after_s``).
+
+    ``only`` selects the plans to settle now whatever their age (a sink settles the plans that
+    touch the partitions it was just assigned, before reading them); orphaned staging folders
+    are swept only in the age-based mode.
+    """
     done = 0
     now = time.time()
     for plan in files.plans():
-        if now - plan.created_at < stale_after_s:
+        if only is not None and not only(plan):
+            continue
+        if only is None and now - plan.created_at < stale_after_s:
             continue
         if files.exists(final for _, final in plan.outputs):
             _roll_forward(files, plan)
@@ -186,6 +198,8 @@ def recover(files: DatasetFiles, *, stale_after_s: float = STALE_AFTER_S) -> int
             files.delete_plan(plan)
             files.discard_staging(plan.txid)
         done += 1
+    if only is not None:
+        return done
     staging = files.listing(STAGING)
     live = {p.txid for p in files.plans()}
     for info in staging:

@@ -72,6 +72,7 @@ class BatchConsumer:
         retry_backoff_s: float = 1.0,
         config: Mapping[str, Any] | None = None,
         on_revoke: Callable[[list[TopicPartition]], None] | None = None,
+        on_assign: Callable[[list[TopicPartition]], None] | None = None,
     ):
         self.group_id = group_id
         self.topics = list(topics)
@@ -79,6 +80,7 @@ class BatchConsumer:
         self.flush_interval_s = flush_interval_s
         self.retry_backoff_s = retry_backoff_s
         self.on_revoke = on_revoke
+        self.on_assign = on_assign
         self._consumer = Consumer(consumer_config(kafka, group_id, config))
         self._stop = threading.Event()
         self._buffer: list[Message] = []
@@ -193,6 +195,8 @@ class BatchConsumer:
     def _assigned(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self.assignment = list(partitions)
         logger.info("%s assigned %s", self.group_id, [p.partition for p in partitions])
+        if self.on_assign is not None:
+            self.on_assign(partitions)
 
     def _revoked(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         if self._buffer and not self._flush():

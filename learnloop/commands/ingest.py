@@ -78,6 +78,7 @@ def sink_consumer(settings: Settings, topic: SinkTopic) -> tuple[Any, Any]:
         batch_size=ingest.batch_size,
         flush_interval_s=ingest.flush_interval_s,
         on_revoke=sink.on_revoke,
+        on_assign=sink.on_assign,
     )
     tune_gc()
     return consumer, sink

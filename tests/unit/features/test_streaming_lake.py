@@ -122,3 +122,28 @@ def test_delete_learner_removes_only_that_learner(lake: Lake) -> None:
         lake, "events", "l1", schema=EVENTS_SCHEMA, partition_cols=EVENT_PARTITIONS
     )
     assert again.removed == 0
+
+
+def test_taking_over_shards_settles_only_their_plans_whatever_their_age(lake: Lake) -> None:
+    files = lake.dataset_files("events")
+    plans = {}
+    for shard, txid in ((1, "dead"), (5, "live")):
+        writer = lake.staged_writer("events", partition_cols=EVENT_PARTITIONS, batch_id=txid)
+        writer.write(events_to_table(make_events(10)), shard=shard)
+        staged = sorted(files.rel(p) for p in writer._staged)
+        plans[shard] = plan_for(txid, staged, f"_staging/{txid}", [])
+        files.write_plan(plans[shard])  # fresh plans: age-based recovery would not touch them
+        files.move(*plans[shard].outputs[0])
+    assert lake.files("events") == []
+    assert lake.recover("events") == 0
+    assert lake.recover("events", shards={1}) == 1  # the dead writer's batch is rolled forward
+    assert lake.read_events().num_rows == 10
+    assert [p.txid for p in files.plans()] == ["live"]
+    index = EventIdIndex(lake, "events")
+    table = lake.read_events()
+    keep = index.new_rows(
+        table.column("event_id").to_pylist(),
+        table.column("event_date").to_pylist(),
+        [1] * table.num_rows,
+    )
+    assert keep == []  # a replay of that batch writes nothing twice
