@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 
 from learnloop import __version__
-from learnloop.commands import analytics, data, events, experiment, features, ingest, kt
+from learnloop.commands import analytics, data, events, experiment, features, graph, ingest, kt
 from learnloop.commands.up import up
 from learnloop.console import CliError, console
 from learnloop.log import configure_logging
@@ -26,6 +26,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(events.app, name="events")
 app.add_typer(experiment.app, name="experiment")
 app.add_typer(features.app, name="features")
+app.add_typer(graph.app, name="graph")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(kt.app, name="kt")
 app.command("up")(up)
