@@ -146,6 +146,50 @@ def run_ours(name: str, fold: KTFold, quick: bool) -> dict[str, Any]:
     return out
 
 
+def throughput(args: argparse.Namespace, n_chunks: int) -> None:
+    """Seconds for one training epoch over the first ``n_chunks`` train chunks of
+    assist2009 fold 1: ours vs pyKT's model classes (same chunks, same thread policy)."""
+    from models.kt.deep.trainer import default_threads
+
+    fold = load_fold(args.root, "assist2009_pid", 1)
+    train = as_rows(fold.train)[:n_chunks]
+    valid = as_rows(fold.valid)[: max(n_chunks // 10, 10)]
+    out = RESULTS / "kt_throughput.json"
+    table = json.loads(out.read_text()) if out.is_file() else {}
+    for name in ("dkt", "sakt", "akt"):
+        for source in ("ours", "pykt"):
+            key = f"{source}/{name}"
+            if key in table:
+                continue
+            if source == "ours":
+                params = dict(CANDIDATES[name][0]) | {"max_epochs": 1}
+                model = make_model(name, **params).fit(
+                    train, valid, n_skills=fold.n_skills, n_problems=fold.n_problems
+                )
+                row = {"epoch_train_s": model.train_result_.history[0]["train_s"]}
+            else:
+                res = refs.run(
+                    "pykt",
+                    name,
+                    args.root,
+                    "assist2009_pid",
+                    1,
+                    MAX_LEN,
+                    extra=["--limit", str(n_chunks), "--max-epochs", "1"],
+                )
+                if res is None:
+                    continue
+                row = {"epoch_train_s": res["history"][0]["epoch_s"]}
+            row |= {
+                "chunks": len(train),
+                "rows": int(sum(len(s) for s in train)),
+                "threads": default_threads(),
+            }
+            table[key] = row
+            out.write_text(json.dumps(table, indent=1) + "\n")
+            print(f"[kt] throughput {key}: {row}", flush=True)
+
+
 def remeasure_latency(args: argparse.Namespace, models: list[str], datasets: list[str]) -> None:
     """Reload the saved fold-1 models and measure online latency again (run it un-niced on a
     quiet machine: the training runs are niced, which inflates their tail latencies)."""
@@ -251,25 +295,50 @@ def fmt(value: Any, spec: str = ".4f") -> str:
     return "" if value is None else format(value, spec)
 
 
+def _auc(r: dict[str, Any] | None) -> str:
+    if r is None:
+        return ""
+    text = fmt(r["auc"])
+    if r.get("auc_std"):
+        text += f" ± {r['auc_std']:.4f}"
+    if r["source"] != "published":
+        text += f" ({','.join(map(str, r['folds']))})"
+    return text
+
+
 def markdown(table: dict[str, list[dict[str, Any]]]) -> str:
+    """One table per dataset, one line per model: ours | published | reference | time | latency.
+
+    AUC cells read ``mean ± std (folds done)``; train s is the mean wall time per fold.
+    """
     lines = []
     for dataset, rows in table.items():
+        by: dict[str, dict[str, dict[str, Any]]] = {}
+        for r in rows:
+            by.setdefault(r["model"], {})[r["source"]] = r
         lines += [
             f"### {dataset}",
             "",
-            "| model | source | AUC | ± std | ACC | folds | train s (mean/fold) | s/epoch "
-            "| query p99 ms | update p99 ms |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| model | ours AUC (folds) | ours ACC | published AUC | reference AUC (folds) "
+            "| ours train s | ref train s | ours s/epoch | ref s/epoch | query p99 ms "
+            "| update p99 ms |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for r in rows:
-            folds = f"{r['n_folds']}" + (
-                f" ({','.join(map(str, r['folds']))})" if r.get("folds") else ""
-            )
+        for model in sorted(by, key=lambda m: ORDER.index(m) if m in ORDER else 99):
+            src = by[model]
+            ours, pub = src.get("ours"), src.get("published")
+            ref_name = next((k for k in ("pybkt", "pykt") if k in src), None)
+            ref = src.get(ref_name) if ref_name else None
+            ref_cell = f"{ref_name}: {_auc(ref)}" if ref else ""
             lines.append(
-                f"| {r['model']} | {r['source']} | {fmt(r['auc'])} | {fmt(r['auc_std'])} "
-                f"| {fmt(r['acc'])} "
-                f"| {folds} | {fmt(r['train_s'], '.1f')} | {fmt(r.get('epoch_s'), '.1f')} "
-                f"| {fmt(r.get('query_p99_ms'), '.3f')} | {fmt(r.get('update_p99_ms'), '.3f')} |"
+                f"| {model} | {_auc(ours)} | {fmt(ours and ours['acc'])} "
+                f"| {fmt(pub and pub['auc'])} "
+                f"| {ref_cell} | {fmt(ours and ours['train_s'], '.1f')} "
+                f"| {fmt(ref and ref['train_s'], '.1f')} "
+                f"| {fmt(ours and ours.get('epoch_s'), '.1f')} "
+                f"| {fmt(ref and ref.get('epoch_s'), '.1f')} "
+                f"| {fmt(ours and ours.get('query_p99_ms'), '.3f')} "
+                f"| {fmt(ours and ours.get('update_p99_ms'), '.3f')} |"
             )
         lines.append("")
     return "\n".join(lines)
@@ -305,13 +374,18 @@ def main() -> None:
     parser.add_argument(
         "--latency", action="store_true", help="only re-measure latency of saved fold-1 models"
     )
+    parser.add_argument(
+        "--throughput", type=int, default=0, help="only time one epoch on N chunks vs pyKT"
+    )
     args = parser.parse_args()
     args.root = dataset_root()
     models = [m for m in args.models.split(",") if m]
     datasets = [resolve_name(d) for d in args.datasets.split(",") if d]
     folds = [1] if args.quick else [int(f) for f in args.folds.split(",")]
     references = [r for r in args.refs.split(",") if r]
-    if args.latency:
+    if args.throughput:
+        throughput(args, args.throughput)
+    elif args.latency:
         remeasure_latency(args, models, datasets)
     elif not args.report:
         for fold in folds:  # fold 1 of everything first, then fold 2, ...

@@ -51,7 +51,13 @@ def ensure_venv(source: str) -> Path:
 
 
 def run(
-    source: str, model: str, root: Path, dataset: str, fold: int, max_len: int
+    source: str,
+    model: str,
+    root: Path,
+    dataset: str,
+    fold: int,
+    max_len: int,
+    extra: list[str] | None = None,
 ) -> dict[str, Any] | None:
     """Run one reference; ``None`` (and a message) if it cannot be installed or fails."""
     try:
@@ -75,6 +81,7 @@ def run(
     ]
     if source == "pykt":
         cmd += ["--threads", str(default_threads())]
+    cmd += extra or []
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         print(f"[kt] reference {source} {model} failed:\n{proc.stderr[-2000:]}", flush=True)

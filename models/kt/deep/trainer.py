@@ -176,11 +176,15 @@ def train(
         run = _resume(ckpt, net, optimizer)
     began = time.perf_counter() - run.result.seconds
     while run.epoch < config.max_epochs and run.stale <= config.patience:
+        t0 = time.perf_counter()
         loss = _epoch(net, optimizer, train_data, config, run, progress)
+        train_s = time.perf_counter() - t0
         auc = evaluate(net, valid_data, config.eval_batch_size)
         run.epoch += 1
         result = run.result
-        result.history.append({"epoch": run.epoch, "loss": loss, "valid_auc": auc})
+        result.history.append(
+            {"epoch": run.epoch, "loss": loss, "valid_auc": auc, "train_s": train_s}
+        )
         result.epochs = run.epoch
         if not auc <= result.best_valid_auc:  # first epoch (nan) or an improvement
             result.best_valid_auc, result.best_epoch = auc, run.epoch

@@ -1,0 +1,91 @@
+"""``learnloop kt``: train/eval on a real fold, one-line errors for bad arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from learnloop.cli import main
+from learnloop.settings import get_settings
+
+
+@pytest.fixture
+def settings_env(
+    dataset_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    monkeypatch.setenv("LEARNLOOP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LEARNLOOP_DATASET_DIR", str(dataset_dir))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def run(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    monkeypatch.setattr("sys.argv", ["learnloop", "kt", *args])
+    with pytest.raises(SystemExit) as info:
+        main()
+    captured = capsys.readouterr()
+    return int(info.value.code or 0), " ".join((captured.out + captured.err).split())
+
+
+def test_train_then_eval_bkt_on_statics(
+    settings_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = settings_env / "bkt.npz"
+    code, text = run(
+        ["train", "--model", "bkt", "--dataset", "statics", "--out", str(out)], monkeypatch, capsys
+    )
+    assert code == 0, text
+    assert "test AUC 0.7" in text and out.is_file()
+    code, text = run(["eval", str(out), "--dataset", "statics"], monkeypatch, capsys)
+    assert code == 0 and "bkt statics test1: AUC 0.7" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "--model", "nope"], "error: unknown KT model 'nope'; known: bkt"),
+        (
+            ["train", "--model", "bkt", "--dataset", "nope"],
+            "error: unknown knowledge-tracing dataset 'nope'",
+        ),
+        (
+            ["train", "--model", "bkt", "--epochs", "3"],
+            "error: --epochs applies to the deep models",
+        ),
+        (
+            ["eval", "/nonexistent/model.npz"],
+            "error: model file /nonexistent/model.npz does not exist",
+        ),
+    ],
+)
+def test_bad_arguments_give_one_clear_line(
+    args: list[str],
+    message: str,
+    settings_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, text = run(args, monkeypatch, capsys)
+    assert code == 2
+    assert message in text and "Traceback" not in text
+
+
+def test_missing_dataset_files_give_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEARNLOOP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LEARNLOOP_DATASET_DIR", str(tmp_path))  # exists, but holds no folds
+    get_settings.cache_clear()
+    try:
+        code, text = run(
+            ["train", "--model", "bkt", "--dataset", "assist2015"], monkeypatch, capsys
+        )
+    finally:
+        get_settings.cache_clear()
+    assert code == 2
+    assert "error: missing fold file" in text and "Traceback" not in text
