@@ -1,0 +1,259 @@
+"""LPS planning: an ordered path of skills and content to goal skills.
+
+The path covers the shortest prerequisite closure of the goals (unmastered goals and the
+unmastered prerequisites they still need). Each skill's step is sized with a simple learning
+curve, ``m_n = 1 - (1 - m_0) * (1 - r)^n`` (``r`` per skill, e.g. BKT's learn rate), to reach
+its mastery threshold; steps are ordered greedily by expected mastery gain per minute among
+the skills whose prerequisites are mastered or already earlier in the path, so the order is
+always a valid topological order. With a time budget, steps that do not fit are dropped
+together with everything that depends on them, and the goals they serve are reported as
+unreached. Re-plan whenever mastery changes (:meth:`PathPlanner.needs_replan`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.policy.catalog import Catalog, ContentItem
+from models.policy.dag import PrerequisiteMap
+from models.policy.errors import PolicyError
+from models.policy.mastery import LearnerState, MasteryEstimator
+
+Reason = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """Practise ``skill`` with ``items`` (in order) from ``start_mastery`` to ``target_mastery``."""
+
+    skill: str
+    items: tuple[str, ...]
+    start_mastery: float
+    target_mastery: float
+    expected_gain: float
+    minutes: float
+    reasons: list[Reason] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LearningPath:
+    """An ordered plan; ``reached_goals`` are mastered at the end of it (or already were)."""
+
+    goals: tuple[str, ...]
+    steps: tuple[PathStep, ...]
+    total_minutes: float
+    budget_minutes: float | None
+    reached_goals: tuple[str, ...]
+    unreached_goals: tuple[str, ...]
+    already_mastered: tuple[str, ...]
+
+    @property
+    def skills(self) -> list[str]:
+        """Skills in path order."""
+        return [s.skill for s in self.steps]
+
+
+class PathPlanner:
+    """Plan prerequisite-respecting learning paths.
+
+    Parameters
+    ----------
+    prerequisites : PrerequisiteMap or mapping of str to sequence of str
+    catalog : Catalog
+    estimator : MasteryEstimator
+        P(correct) of items (ZPD choice of content) and prior mastery.
+    mastery_threshold : float or mapping of str to float
+        Level to reach per skill (default 0.85).
+    learn_rate : float or mapping of str to float
+        Per-practice learning rate ``r`` of the learning curve (default 0.2).
+    max_items_per_skill : int
+        Cap on a step's length (default 20).
+    target : float
+        Preferred predicted success of a step's items (default 0.7).
+    """
+
+    def __init__(
+        self,
+        prerequisites: PrerequisiteMap | Mapping[str, Sequence[str]],
+        catalog: Catalog,
+        estimator: MasteryEstimator,
+        *,
+        mastery_threshold: float | Mapping[str, float] = 0.85,
+        default_threshold: float = 0.85,
+        learn_rate: float | Mapping[str, float] = 0.2,
+        max_items_per_skill: int = 20,
+        target: float = 0.7,
+    ) -> None:
+        self.prerequisites = (
+            prerequisites
+            if isinstance(prerequisites, PrerequisiteMap)
+            else PrerequisiteMap(prerequisites)
+        )
+        self.catalog = catalog
+        self.estimator = estimator
+        self.mastery_threshold = mastery_threshold
+        self.default_threshold = default_threshold
+        self.learn_rate = learn_rate
+        self.max_items_per_skill = max_items_per_skill
+        self.target = target
+
+    def _per_skill(self, value: float | Mapping[str, float], skill: str, default: float) -> float:
+        return float(value.get(skill, default)) if isinstance(value, Mapping) else float(value)
+
+    def _mastery(self, state: LearnerState, skill: str) -> float:
+        value = state.mastery.get(skill)
+        return self.estimator.prior_mastery(skill) if value is None else value
+
+    def plan(
+        self,
+        state: LearnerState | Mapping[str, float],
+        goals: Sequence[str],
+        *,
+        budget_minutes: float | None = None,
+    ) -> LearningPath:
+        """The path to ``goals`` for a learner (a state, or a plain ``{skill: mastery}``).
+
+        Raises
+        ------
+        UnknownGoalError
+            A goal is not in the prerequisite graph (the message suggests near matches).
+        """
+        if not goals:
+            raise PolicyError("plan needs at least one goal skill")
+        if budget_minutes is not None and budget_minutes <= 0:
+            raise PolicyError(f"budget_minutes must be > 0, got {budget_minutes}")
+        if not isinstance(state, LearnerState):
+            state = LearnerState(mastery=dict(state))
+        goals = list(dict.fromkeys(goals))
+        threshold = {
+            s: self._per_skill(self.mastery_threshold, s, self.default_threshold)
+            for s in self.prerequisites.parents
+        }
+        mastered = lambda s: self._mastery(state, s) >= threshold[s]  # noqa: E731
+        needed = self.prerequisites.closure(goals, mastered)
+        serves = {
+            s: sorted(g for g in goals if s == g or s in self.prerequisites.ancestors(g))
+            for s in needed
+        }
+        drafts = {s: self._draft(state, s, threshold[s]) for s in needed}
+        steps: list[PathStep] = []
+        done: set[str] = set()
+        dropped: set[str] = set()
+        spent = 0.0
+        pending = set(needed)
+        while pending:
+            ready = [
+                s
+                for s in pending
+                if all(mastered(p) or p in done for p in self.prerequisites.parents[s])
+            ]
+            if not ready:  # everything left depends on a dropped step
+                dropped |= pending
+                break
+            best = max(
+                ready,
+                key=lambda s: (
+                    drafts[s].expected_gain / drafts[s].minutes,
+                    -self.prerequisites.rank[s],
+                ),
+            )
+            pending.discard(best)
+            step = drafts[best]
+            if budget_minutes is not None and spent + step.minutes > budget_minutes:
+                dropped.add(best)
+                continue
+            reasons = list(step.reasons)
+            reasons.append(
+                {"code": "goal"} if best in goals else {"code": "needed_for", "goals": serves[best]}
+            )
+            steps.append(
+                PathStep(
+                    step.skill,
+                    step.items,
+                    step.start_mastery,
+                    step.target_mastery,
+                    step.expected_gain,
+                    step.minutes,
+                    reasons,
+                )
+            )
+            done.add(best)
+            spent += step.minutes
+        blocked = {
+            s
+            for s in needed
+            if s in dropped or any(a in dropped for a in self.prerequisites.ancestors(s))
+        }
+        unreached = tuple(g for g in goals if g in blocked)
+        return LearningPath(
+            goals=tuple(goals),
+            steps=tuple(steps),
+            total_minutes=round(spent, 4),
+            budget_minutes=budget_minutes,
+            reached_goals=tuple(g for g in goals if g not in blocked),
+            unreached_goals=unreached,
+            already_mastered=tuple(g for g in goals if mastered(g)),
+        )
+
+    def _draft(self, state: LearnerState, skill: str, threshold: float) -> PathStep:
+        start = self._mastery(state, skill)
+        rate = min(max(self._per_skill(self.learn_rate, skill, 0.2), 1e-3), 0.999)
+        n = math.ceil(math.log((1.0 - threshold) / max(1.0 - start, 1e-9)) / math.log(1.0 - rate))
+        n = max(1, min(n, self.max_items_per_skill))
+        items = self._choose_items(state, skill, n)
+        minutes = sum(self.catalog.items[i].minutes for i in items) if items else float(n)
+        end = 1.0 - (1.0 - start) * (1.0 - rate) ** n
+        prereqs = list(self.prerequisites.parents[skill])
+        reasons: list[Reason] = (
+            [{"code": "prerequisites_met", "skills": prereqs}] if prereqs else []
+        )
+        gain = max(end - start, 1e-9)
+        reasons.append({"code": "gain_per_minute", "value": round(gain / minutes, 6)})
+        if not items:
+            reasons.append({"code": "no_content", "skill": skill})
+        return PathStep(
+            skill,
+            tuple(items),
+            round(start, 4),
+            round(end, 4),
+            round(gain, 6),
+            round(minutes, 4),
+            reasons,
+        )
+
+    def _choose_items(self, state: LearnerState, skill: str, n: int) -> list[str]:
+        """``n`` items for the skill, closest to the ZPD target first (repeats if too few)."""
+        pool = [
+            i
+            for i in self.catalog.for_skill(skill)
+            if all(s == skill or s in self.prerequisites.ancestors(skill) for s in i.skills)
+        ]
+        if not pool:
+            return []
+
+        def distance(item: ContentItem) -> tuple[float, str]:
+            return (abs(self.estimator.p_correct(state, item) - self.target), item.id)
+
+        ordered = sorted(pool, key=distance)
+        return [ordered[i % len(ordered)].id for i in range(n)]
+
+    def replan(self, path: LearningPath, state: LearnerState | Mapping[str, float]) -> LearningPath:
+        """A fresh plan for the same goals and budget from the learner's current mastery."""
+        return self.plan(state, path.goals, budget_minutes=path.budget_minutes)
+
+    def needs_replan(
+        self,
+        path: LearningPath,
+        state: LearnerState | Mapping[str, float],
+        *,
+        tolerance: float = 0.1,
+    ) -> bool:
+        """Whether mastery moved away from what the path assumed by more than ``tolerance``."""
+        mastery = state.mastery if isinstance(state, LearnerState) else state
+        return any(
+            abs(mastery.get(step.skill, step.start_mastery) - step.start_mastery) > tolerance
+            for step in path.steps
+        )
