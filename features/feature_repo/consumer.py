@@ -3,7 +3,8 @@
 Exactly-once aggregates from at-least-once delivery, with a local SQLite state store:
 
 1. skip messages below the offsets already applied (``applied`` table) and events whose id was
-   counted before (``seen`` table, kept ``dedupe_window_days``);
+   counted before (``seen`` table: per batch and UTC day, one blob of 16-byte ids; kept
+   ``dedupe_window_days``);
 2. update learner aggregates in memory and push the new rows to Feast (an overwrite, so a
    replay of this step is harmless);
 3. commit state, seen ids and applied offsets in one SQLite transaction;
@@ -17,11 +18,9 @@ host: consumers of one group should share a host (or move the state to a shared 
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -30,6 +29,7 @@ from confluent_kafka import Message
 from features.events import LearningEvent, ProgressUpdateEvent
 from features.feature_repo.aggregates import LearnerActivity, day_number
 from features.feature_repo.names import LEARNER_ACTIVITY_PUSH, SKILL_MASTERY_PUSH
+from features.feature_repo.state import StateStore
 from features.streaming import decode_batch, parse_learning_bytes, parse_progress_bytes
 from features.streaming.metrics import CONSUMED
 
@@ -37,17 +37,6 @@ if TYPE_CHECKING:
     from feast import FeatureStore
 
 logger = logging.getLogger(__name__)
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS learner (learner_id TEXT PRIMARY KEY, state TEXT NOT NULL)
-    WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS mastery (learner_id TEXT, skill_id TEXT, ts TEXT NOT NULL,
-    PRIMARY KEY (learner_id, skill_id)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS seen (day INTEGER NOT NULL, event_id BLOB NOT NULL,
-    PRIMARY KEY (day, event_id)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS applied (topic TEXT, partition INTEGER, next_offset INTEGER NOT NULL,
-    PRIMARY KEY (topic, partition)) WITHOUT ROWID;
-"""
-CHUNK = 500
 
 
 @dataclass
@@ -59,94 +48,6 @@ class FeatureConsumerStats:
     skipped_invalid: int = 0
     learner_rows_pushed: int = 0
     mastery_rows_pushed: int = 0
-
-
-class StateStore:
-    """SQLite state of one feature consumer group."""
-
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
-        self._seen: dict[int, set[bytes]] = {}
-
-    def applied(self) -> dict[tuple[str, int], int]:
-        rows = self.db.execute("SELECT topic, partition, next_offset FROM applied")
-        return {(t, p): o for t, p, o in rows}
-
-    def seen_on(self, day: int) -> set[bytes]:
-        """Ids (16-byte UUIDs) of events of UTC day ``day`` already applied (cached per day)."""
-        found = self._seen.get(day)
-        if found is None:
-            rows = self.db.execute("SELECT event_id FROM seen WHERE day = ?", (day,))
-            found = self._seen[day] = {r[0] for r in rows}
-        return found
-
-    def learners(self, ids: Iterable[str]) -> dict[str, LearnerActivity]:
-        wanted = list(ids)
-        out = {}
-        for i in range(0, len(wanted), CHUNK):
-            chunk = wanted[i : i + CHUNK]
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT learner_id, state FROM learner WHERE learner_id IN ({marks})"  # noqa: S608
-            for learner_id, state in self.db.execute(query, chunk):
-                out[learner_id] = LearnerActivity.from_json(state)
-        return out
-
-    def mastery_times(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        out = {}
-        for learner_id, skill_id in keys:
-            row = self.db.execute(
-                "SELECT ts FROM mastery WHERE learner_id = ? AND skill_id = ?",
-                (learner_id, skill_id),
-            ).fetchone()
-            if row:
-                out[(learner_id, skill_id)] = row[0]
-        return out
-
-    def commit(
-        self,
-        learners: dict[str, LearnerActivity],
-        mastery: dict[tuple[str, str], str],
-        seen: Sequence[tuple[int, bytes]],
-        offsets: dict[tuple[str, int], int],
-    ) -> None:
-        db = self.db
-        db.execute("BEGIN")
-        try:
-            db.executemany(
-                "INSERT OR REPLACE INTO learner VALUES (?, ?)",
-                [(k, v.to_json()) for k, v in learners.items()],
-            )
-            db.executemany(
-                "INSERT OR REPLACE INTO mastery VALUES (?, ?, ?)",
-                [(k[0], k[1], ts) for k, ts in mastery.items()],
-            )
-            db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", seen)
-            db.executemany(
-                "INSERT OR REPLACE INTO applied VALUES (?, ?, ?)",
-                [(t, p, o) for (t, p), o in offsets.items()],
-            )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        for day, event_id in seen:
-            self.seen_on(day).add(event_id)
-
-    def prune_seen(self, before_day: int) -> int:
-        for day in [d for d in self._seen if d < before_day]:
-            del self._seen[day]
-        return self.db.execute("DELETE FROM seen WHERE day < ?", (before_day,)).rowcount
-
-    def forget_learner(self, learner_id: str) -> None:
-        self.db.execute("DELETE FROM learner WHERE learner_id = ?", (learner_id,))
-        self.db.execute("DELETE FROM mastery WHERE learner_id = ?", (learner_id,))
-
-    def close(self) -> None:
-        self.db.close()
 
 
 class FeatureConsumer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from features.feature_repo.consumer import StateStore
+from features.feature_repo.state import StateStore
 from features.feature_repo.store import delete_online_rows
 from features.lake import (
     EVENT_PARTITIONS,

@@ -86,7 +86,8 @@ def sink_consumer(settings: Settings, topic: SinkTopic) -> tuple[Any, Any]:
 
 def features_consumer(settings: Settings) -> tuple[Any, Any]:
     """The feature consumer (both topics → Feast online store): ``(BatchConsumer, handler)``."""
-    from features.feature_repo.consumer import FeatureConsumer, StateStore
+    from features.feature_repo.consumer import FeatureConsumer
+    from features.feature_repo.state import StateStore
     from features.feature_repo.store import apply, open_store
     from features.streaming import BatchConsumer, tune_gc
 

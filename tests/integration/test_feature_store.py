@@ -22,9 +22,10 @@ from testkit.events import make_events
 from testkit.streaming import kafka_settings, produce_events, read_all
 
 from features.events import LearningEvent, ProgressUpdateEvent
-from features.feature_repo.consumer import FeatureConsumer, StateStore
+from features.feature_repo.consumer import FeatureConsumer
 from features.feature_repo.erasure import erase_learner
 from features.feature_repo.names import LEARNER_ACTIVITY_FEATURES
+from features.feature_repo.state import StateStore
 from features.feature_repo.store import apply, delete_online_rows, materialize, open_store
 from features.lake import Lake, events_to_table, progress_to_table
 from features.sql import query_view
