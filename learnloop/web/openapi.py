@@ -62,6 +62,8 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
                     responses[status] = _as_problem(responses[status], status)
             for status in ("422", "429"):
                 responses.setdefault(status, _as_problem({}, status))
+            if "requestBody" in operation:  # an unparsable body is answered with 400
+                responses.setdefault("400", _as_problem({}, "400"))
             if operation.get("security"):
                 for status in ("401", "403"):
                     responses.setdefault(status, _as_problem({}, status))

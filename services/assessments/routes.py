@@ -26,7 +26,13 @@ from services.assessments.schemas import (
     HintPublic,
     ResponsePublic,
 )
-from services.common.deps import CurrentPrincipal, PlatformDep, SessionDep, allowed
+from services.common.deps import (
+    CurrentPrincipal,
+    IdPath,
+    PlatformDep,
+    SessionDep,
+    allowed,
+)
 from services.common.errors import NotFoundError
 from services.common.principal import Principal
 from services.common.rbac import Action, authorize, is_allowed, owner_scope
@@ -40,7 +46,9 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
-def _attempt(session: SessionDep, principal: Principal, attempt_id: str, *, write: bool) -> Attempt:
+def _attempt(
+    session: SessionDep, principal: Principal, attempt_id: IdPath, *, write: bool
+) -> Attempt:
     """The attempt, after the RBAC check on its owner (learners: own attempts only)."""
     attempt = repository.get_attempt(session, attempt_id=attempt_id)
     if attempt is None:
@@ -90,7 +98,7 @@ def list_attempts(
     summary="An attempt",
 )
 def read_attempt(
-    attempt_id: str, session: SessionDep, principal: CurrentPrincipal
+    attempt_id: IdPath, session: SessionDep, principal: CurrentPrincipal
 ) -> AttemptDetail:
     attempt = _attempt(session, principal, attempt_id, write=False)
     responses = [
@@ -115,7 +123,7 @@ def read_attempt(
     summary="Answer an item (graded at once; emits a LearningEvent)",
 )
 def answer(
-    attempt_id: str,
+    attempt_id: IdPath,
     data: AnswerCreate,
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -151,8 +159,8 @@ def answer(
     summary="The next hint of an item (step by step)",
 )
 def hint(
-    attempt_id: str,
-    item_id: str,
+    attempt_id: IdPath,
+    item_id: IdPath,
     session: SessionDep,
     principal: CurrentPrincipal,
     outbox: OutboxDep,
@@ -171,7 +179,7 @@ def hint(
     summary="Finish an attempt and get its score",
 )
 def submit(
-    attempt_id: str,
+    attempt_id: IdPath,
     session: SessionDep,
     principal: CurrentPrincipal,
     outbox: OutboxDep,
@@ -260,7 +268,9 @@ def list_assessments(
     responses=problem_responses(404),
     summary="An assessment with its items (answer keys for authors)",
 )
-def read_assessment(assessment_id: str, session: SessionDep, principal: Reader) -> AssessmentDetail:
+def read_assessment(
+    assessment_id: IdPath, session: SessionDep, principal: Reader
+) -> AssessmentDetail:
     author = is_allowed(principal, Action.ASSESSMENT_AUTHOR)
     assessment = service.get_assessment_or_404(session, assessment_id=assessment_id, author=author)
     return service.assessment_detail(session, assessment=assessment, with_answers=author)
@@ -273,7 +283,7 @@ def read_assessment(assessment_id: str, session: SessionDep, principal: Reader) 
     summary="Update an assessment",
 )
 def update_assessment(
-    assessment_id: str, data: AssessmentUpdate, session: SessionDep, _author: Author
+    assessment_id: IdPath, data: AssessmentUpdate, session: SessionDep, _author: Author
 ) -> AssessmentDetail:
     assessment = service.get_assessment_or_404(session, assessment_id=assessment_id, author=True)
     service.update_assessment(session, assessment=assessment, data=data)
@@ -286,7 +296,7 @@ def update_assessment(
     responses=problem_responses(404),
     summary="Delete",
 )
-def delete_assessment(assessment_id: str, session: SessionDep, _author: Author) -> None:
+def delete_assessment(assessment_id: IdPath, session: SessionDep, _author: Author) -> None:
     session.delete(service.get_assessment_or_404(session, assessment_id=assessment_id, author=True))
 
 
@@ -298,7 +308,7 @@ def delete_assessment(assessment_id: str, session: SessionDep, _author: Author) 
     summary="Start an attempt (as the caller)",
 )
 def start_attempt(
-    assessment_id: str, session: SessionDep, principal: CurrentPrincipal
+    assessment_id: IdPath, session: SessionDep, principal: CurrentPrincipal
 ) -> AttemptPublic:
     authorize(principal, Action.ATTEMPT_CREATE, principal.subject)
     assessment = service.get_assessment_or_404(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 
@@ -39,6 +39,7 @@ from services.catalog.schemas import (
 )
 from services.common.deps import (
     PRINCIPAL_STATE_KEY,
+    IdPath,
     PlatformDep,
     SessionDep,
     allowed,
@@ -72,6 +73,7 @@ CACHED: dict[int | str, dict[str, Any]] = {
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 SearchText = Annotated[str | None, Query(max_length=200)]
+AssetKey = Annotated[str, Path(min_length=1, max_length=1024, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Ident = Annotated[str | None, Query(max_length=255)]
 
 
@@ -141,7 +143,7 @@ def create_course(data: CourseCreate, session: SessionDep, author: Author) -> Co
     summary="A course with its lessons",
 )
 def read_course(
-    course_id: str, request: Request, session: SessionDep, platform: PlatformDep
+    course_id: IdPath, request: Request, session: SessionDep, platform: PlatformDep
 ) -> Response:
     course = service.get_course_or_404(session, course_id=course_id)
     return cached_json(
@@ -156,7 +158,7 @@ def read_course(
     summary="Update a course",
 )
 def update_course(
-    course_id: str, data: CourseUpdate, session: SessionDep, _author: Author
+    course_id: IdPath, data: CourseUpdate, session: SessionDep, _author: Author
 ) -> CoursePublic:
     course = service.get_course_or_404(session, course_id=course_id)
     return CoursePublic.model_validate(service.update_course(session, course=course, data=data))
@@ -168,7 +170,7 @@ def update_course(
     responses=WRITE_ERRORS,
     summary="Delete a course",
 )
-def delete_course(course_id: str, session: SessionDep, _author: Author) -> Response:
+def delete_course(course_id: IdPath, session: SessionDep, _author: Author) -> Response:
     session.delete(service.get_course_or_404(session, course_id=course_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -233,7 +235,7 @@ def create_item(data: ItemCreate, session: SessionDep, author: Author) -> ItemPu
     summary="A content item (answers and hints only for authors)",
 )
 def read_item(
-    item_id: str,
+    item_id: IdPath,
     request: Request,
     session: SessionDep,
     platform: PlatformDep,
@@ -248,7 +250,9 @@ def read_item(
 @router.patch(
     "/items/{item_id}", response_model=ItemPublic, responses=WRITE_ERRORS, summary="Update an item"
 )
-def update_item(item_id: str, data: ItemUpdate, session: SessionDep, _author: Author) -> ItemPublic:
+def update_item(
+    item_id: IdPath, data: ItemUpdate, session: SessionDep, _author: Author
+) -> ItemPublic:
     item = service.update_item(
         session, item=service.get_item_or_404(session, item_id=item_id), data=data
     )
@@ -261,7 +265,7 @@ def update_item(item_id: str, data: ItemUpdate, session: SessionDep, _author: Au
     responses=WRITE_ERRORS,
     summary="Delete an item",
 )
-def delete_item(item_id: str, session: SessionDep, _author: Author) -> Response:
+def delete_item(item_id: IdPath, session: SessionDep, _author: Author) -> Response:
     session.delete(service.get_item_or_404(session, item_id=item_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -349,7 +353,7 @@ async def import_scorm(
     responses={200: {"content": {"application/octet-stream": {}}}, **problem_responses(404)},
     summary="A stored asset (SCORM files)",
 )
-def read_asset(key: str, store: ObjectStoreDep, platform: PlatformDep) -> Response:
+def read_asset(key: AssetKey, store: ObjectStoreDep, platform: PlatformDep) -> Response:
     try:
         data = store.get(key)
     except InvalidKeyError:
@@ -404,7 +408,7 @@ def list_providers(session: SessionDep, _author: Author) -> ProvidersPublic:
     responses=problem_responses(401, 403, 404, 502),
     summary="Import the feed's current entries",
 )
-def sync_provider(name: str, session: SessionDep, _author: Author) -> SyncResult:
+def sync_provider(name: IdPath, session: SessionDep, _author: Author) -> SyncResult:
     provider = repository.get_provider(session, name=name)
     if provider is None:
         raise NotFoundError(f"provider {name} not found")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,9 @@ from services.common.principal import Principal
 from services.common.rbac import Action, authorize
 
 PRINCIPAL_STATE_KEY = "principal"
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"
+IdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN)]
+TextPath = Annotated[str, Path(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f/]+$")]
 bearer_scheme = HTTPBearer(
     auto_error=False,
     scheme_name="bearer",

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
 from learnloop.web import problem_responses
-from services.common.deps import PlatformDep, allowed_on_owner
+from services.common.deps import IdPath, PlatformDep, allowed_on_owner
 from services.common.principal import Principal
 from services.common.privacy import SubjectDataHandler
 from services.common.rbac import Action
@@ -24,7 +24,7 @@ def privacy_router(prefix: str, tag: str, resource: str) -> APIRouter:
         summary=f"Everything the {tag} service holds about a subject (GDPR/CCPA access)",
     )
     async def export_subject(
-        subject_id: str,
+        subject_id: IdPath,
         platform: PlatformDep,
         _principal: Annotated[
             Principal, Depends(allowed_on_owner(Action.PRIVACY_EXPORT, "subject_id"))

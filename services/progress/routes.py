@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 
 from learnloop.web import problem_responses
-from services.common.deps import CurrentPrincipal, PlatformDep, allowed_on_owner
+from services.common.deps import CurrentPrincipal, IdPath, PlatformDep, TextPath, allowed_on_owner
 from services.common.errors import NotFoundError
 from services.common.principal import Principal
 from services.common.rbac import Action, authorize
@@ -34,7 +34,9 @@ def _public(rows: list[SkillMastery]) -> list[SkillMasteryPublic]:
     ]
 
 
-async def _progress(platform: PlatformDep, learner_id: str, skill: str | None) -> LearnerProgress:
+async def _progress(
+    platform: PlatformDep, learner_id: IdPath, skill: str | None
+) -> LearnerProgress:
     store: ProgressStore = platform.resources[STORE]
     rows = await run_in_threadpool(store.mastery, learner_id)
     if skill is not None:
@@ -62,7 +64,7 @@ async def my_progress(
     summary="A learner's mastery per skill (self, instructors, data scientists, admins)",
 )
 async def learner_progress(
-    learner_id: str,
+    learner_id: IdPath,
     platform: PlatformDep,
     _principal: Annotated[Principal, Depends(allowed_on_owner(Action.PROGRESS_READ, "learner_id"))],
     skill: Annotated[str | None, Query(max_length=256)] = None,
@@ -77,8 +79,8 @@ async def learner_progress(
     summary="Mastery of one skill",
 )
 async def skill_progress(
-    learner_id: str,
-    skill_id: str,
+    learner_id: IdPath,
+    skill_id: TextPath,
     platform: PlatformDep,
     _principal: Annotated[Principal, Depends(allowed_on_owner(Action.PROGRESS_READ, "learner_id"))],
 ) -> SkillMasteryPublic:

@@ -13,6 +13,7 @@ from learnloop.web import problem_responses
 from services.common.db import utcnow
 from services.common.deps import (
     CurrentPrincipal,
+    IdPath,
     PlatformDep,
     SessionDep,
     allowed,
@@ -89,7 +90,7 @@ def list_users(
     summary="A user's profile (self or admin)",
 )
 def read_user(
-    user_id: str,
+    user_id: IdPath,
     session: SessionDep,
     _principal: Annotated[Principal, Depends(allowed_on_owner(Action.USER_READ, "user_id"))],
 ) -> UserPublic:
@@ -103,7 +104,7 @@ def read_user(
     summary="Update a user's profile (self or admin)",
 )
 def update_user(
-    user_id: str,
+    user_id: IdPath,
     data: UserUpdate,
     session: SessionDep,
     passwords: PasswordsDep,
@@ -122,7 +123,7 @@ def update_user(
     summary="Replace a user's roles (admin)",
 )
 def set_roles(
-    user_id: str,
+    user_id: IdPath,
     data: RolesUpdate,
     session: SessionDep,
     platform: PlatformDep,
@@ -148,7 +149,7 @@ def set_roles(
     summary="Everything learnloop holds about a user, from every store (GDPR/CCPA access)",
 )
 async def export_user(
-    user_id: str,
+    user_id: IdPath,
     request: Request,
     platform: PlatformDep,
     subjects: SubjectsDep,
@@ -181,10 +182,11 @@ async def export_user(
     "/users/{user_id}",
     response_model=PrivacyRequestPublic,
     status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(404),
     summary="Erase a user everywhere (GDPR/CCPA): fans out to every store; poll the request",
 )
 def erase_user(
-    user_id: str,
+    user_id: IdPath,
     session: SessionDep,
     platform: PlatformDep,
     outbox: OutboxDep,
@@ -212,7 +214,7 @@ def erase_user(
     summary="Where an erasure request stands in each store",
 )
 def read_privacy_request(
-    request_id: str, session: SessionDep, platform: PlatformDep, principal: CurrentPrincipal
+    request_id: IdPath, session: SessionDep, platform: PlatformDep, principal: CurrentPrincipal
 ) -> PrivacyRequestPublic:
     row = repository.get_privacy_request(session, request_id=request_id)
     if row is None:

@@ -21,7 +21,7 @@ from services.catalog.lti.schemas import (
     ToolConfiguration,
 )
 from services.catalog.models import LtiLaunch, LtiPlatform
-from services.common.deps import SessionDep, allowed
+from services.common.deps import IdPath, SessionDep, allowed
 from services.common.errors import NotFoundError
 from services.common.principal import Principal
 from services.common.rbac import Action
@@ -185,7 +185,7 @@ def launch(
     summary="Deep linking: return the chosen items to the LMS as a signed response",
 )
 def deep_linking_response(
-    launch_id: str,
+    launch_id: IdPath,
     tool: LtiToolDep,
     session: SessionDep,
     item_id: Annotated[list[str], Form(min_length=1, max_length=50)],
@@ -245,7 +245,7 @@ def list_platforms(
     summary="Send a score to the LMS gradebook (Assignment and Grade Services)",
 )
 def send_score(
-    launch_id: str,
+    launch_id: IdPath,
     data: ScoreCreate,
     tool: LtiToolDep,
     session: SessionDep,
