@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -26,6 +27,7 @@ from services.users.schemas import (
     UserPublic,
 )
 
+logger = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])
 oidc_router = APIRouter(tags=["oidc"])
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -47,6 +49,7 @@ def register(
     data: UserCreate, session: SessionDep, platform: PlatformDep, passwords: PasswordsDep
 ) -> UserPublic:
     user = service.register_user(session, data=data, passwords=passwords)
+    logger.info("registered user %s", user.id)
     repository.add_audit_entry(
         session,
         action="user.registered",
@@ -81,6 +84,7 @@ def login(
         )
     except UnauthenticatedError:
         throttle.fail(key)
+        logger.warning("failed login for email=%s", data.email)
         raise
     throttle.clear(key)
     response.headers.update(NO_STORE)

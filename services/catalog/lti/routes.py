@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, status
@@ -27,6 +28,7 @@ from services.common.principal import Principal
 from services.common.rbac import Action
 from services.common.schemas import Jwks
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/lti", tags=["lti"])
 LTI_ERRORS = problem_responses(400, 404, 409)
 PICKER_LIMIT = 50
@@ -149,6 +151,7 @@ def launch(
 ) -> HTMLResponse:
     token_claims = tool.validate_launch(session, id_token=id_token, state=state)
     record = tool.record_launch(session, token_claims)
+    logger.info("lti launch %s (%s) from %s", record.id, record.message_type, token_claims["iss"])
     platform = session.get(LtiPlatform, record.platform_id)
     frame = origin_of(platform.issuer) if platform else None
     if record.message_type == c.DEEP_LINKING_REQUEST:
