@@ -8,7 +8,19 @@ import typer
 from pydantic import ValidationError
 
 from learnloop import __version__
-from learnloop.commands import analytics, data, events, experiment, features, graph, ingest, kt
+from learnloop.commands import (
+    analytics,
+    data,
+    drift,
+    events,
+    experiment,
+    features,
+    graph,
+    ingest,
+    kt,
+    model,
+    pipeline,
+)
 from learnloop.commands.up import up
 from learnloop.console import CliError, console
 from learnloop.log import configure_logging
@@ -29,6 +41,9 @@ app.add_typer(features.app, name="features")
 app.add_typer(graph.app, name="graph")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(kt.app, name="kt")
+app.add_typer(model.app, name="model")
+app.add_typer(pipeline.app, name="pipeline")
+app.add_typer(drift.app, name="drift")
 app.command("up")(up)
 
 

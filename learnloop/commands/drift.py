@@ -1,0 +1,51 @@
+"""``learnloop drift``: check the KT champion for feature, prediction and concept drift."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from learnloop.console import console
+from learnloop.settings import get_settings
+
+app = typer.Typer(help="Drift monitoring of the champion model.", no_args_is_help=True)
+
+
+@app.command("check")
+def check(
+    end: Annotated[
+        datetime | None, typer.Option(help="Window end, UTC (default: the latest lake event).")
+    ] = None,
+    retrain: Annotated[
+        bool, typer.Option("--retrain", help="On a breach, trigger retraining too.")
+    ] = False,
+) -> None:
+    """Compare a recent lake window with the champion's training reference; write the HTML
+    report, export the gauges, log the check in MLflow. Exit code 3 when drift is detected."""
+    from pipelines.drift.monitor import check_drift
+    from pipelines.drift.trigger import check_and_trigger, log_check
+
+    settings = get_settings()
+    when = end.replace(tzinfo=UTC) if end and end.tzinfo is None else end
+    with console.status("checking drift (MLflow and Feast load in ~30 s)"):
+        if retrain:
+            outcome = check_and_trigger(settings, end=when, report=console.print)
+            result = outcome.drift
+        else:
+            result = check_drift(settings, end=when)
+            log_check(settings, result, triggered=False, reason="check only")
+    table = Table(
+        "feature", "PSI", "KS", "breach", title=f"drift of {result.model} v{result.version}"
+    )
+    for f in result.features:
+        table.add_row(f.feature, f"{f.psi:.4f}", f"{f.ks:.4f}", "yes" if f.breached else "")
+    if result.features:
+        console.print(table)
+    console.print(result.summary(), highlight=False)
+    if result.report:
+        console.print(f"report: {result.report}")
+    if result.status == "drift":
+        raise typer.Exit(3)

@@ -1,0 +1,246 @@
+"""The drift monitor: the champion's training reference against a recent lake window.
+
+* **Feature drift** — PSI and KS per feature (the Feast features of the training set, computed
+  point-in-time for the window's answers exactly as for training, plus the label rate).
+  Cumulative counters grow with time and popularity follows traffic volume by construction:
+  they are not compared. The reference is the last ``window_days`` of the training data (see
+  :func:`pipelines.registry.runs.reference_window`), so item statistics are as mature in the
+  reference as in the window.
+* **Prediction drift** — PSI of the champion's predictions on the window against its test
+  predictions at training time.
+* **Concept drift** — AUC of the champion on the window's newly labelled answers (and per day:
+  the rolling AUC) against its test AUC at training time.
+
+Thresholds come from :class:`learnloop.settings.DriftSettings`. Fewer window rows than
+``min_rows`` give ``insufficient_data``, never a verdict.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow.compute as pc
+
+from learnloop.settings import Settings
+from models.metrics import roc_auc
+from pipelines.drift.stats import ks, psi
+
+DRIFT_FEATURES = (
+    "accuracy",
+    "accuracy_7d",
+    "attempt_count_7d",
+    "item_correct_rate",
+    "item_difficulty",
+    "correct",
+)
+Status = Literal["drift", "ok", "insufficient_data", "no_champion"]
+
+
+@dataclass
+class FeatureDrift:
+    """Drift of one feature."""
+
+    feature: str
+    psi: float
+    ks: float
+    ks_pvalue: float
+    breached: bool
+
+
+@dataclass
+class DriftResult:
+    """Everything one drift check measured and decided."""
+
+    model: str
+    version: str | None
+    status: Status
+    window_start: str = ""
+    window_end: str = ""
+    reference_rows: int = 0
+    window_rows: int = 0
+    features: list[FeatureDrift] = field(default_factory=list)
+    prediction_psi: float = float("nan")
+    reference_auc: float = float("nan")
+    window_auc: float = float("nan")
+    rolling_auc: list[dict[str, Any]] = field(default_factory=list)
+    breaches: list[str] = field(default_factory=list)
+    report: str | None = None
+    samples: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("samples")
+        return data
+
+    def summary(self) -> str:
+        head = f"{self.model} v{self.version}: {self.status}"
+        if self.status == "insufficient_data":
+            return f"{head} ({self.window_rows} window rows)"
+        detail = "; ".join(self.breaches) if self.breaches else "no threshold breached"
+        span = f"{self.window_start}..{self.window_end}"
+        return f"{head} ({self.window_rows} window rows, {span}): {detail}"
+
+
+@dataclass
+class Window:
+    """Labelled answers with point-in-time features; ``in_window`` marks the recent ones."""
+
+    rows: pd.DataFrame
+    start: datetime
+    end: datetime
+
+
+def load_window(
+    settings: Settings, source: str | None, days: int, end: datetime | None = None
+) -> Window:
+    """The lake's answers of ``source`` with features; the window is ``days`` before ``end``
+    (default: the latest event, so replayed historical data has a window too)."""
+    from features.lake import EVENTS_DATASET
+    from learnloop.resources import lake_from_settings
+    from pipelines.pit_join import build_feature_tables, point_in_time_join, service_views
+    from pipelines.steps.features import graded_rows
+
+    lake = lake_from_settings(settings)
+    flt = pc.field("source") == source if source else None
+    table = lake.read_events(filter=flt) if lake.exists(EVENTS_DATASET) else None
+    if table is None or table.num_rows == 0:
+        empty = pd.DataFrame(columns=["learner_id", "timestamp", "correct", "in_window"])
+        now = end or datetime.now().astimezone()
+        return Window(empty, now - timedelta(days=days), now)
+    table = table.sort_by([("learner_id", "ascending"), ("timestamp", "ascending")])
+    rows = graded_rows(table.to_pandas())
+    latest = rows["timestamp"].max().to_pydatetime()
+    end = min(end, latest) if end else latest
+    start = end - timedelta(days=days)
+    with tempfile.TemporaryDirectory() as tmp:
+        tables = Path(tmp) / "feature_tables"
+        build_feature_tables(table, tables)
+        entities = pd.DataFrame(
+            {
+                "learner_id": rows["learner_id"],
+                "item_id": rows["item_id"],
+                "event_timestamp": rows["timestamp"] - pd.Timedelta(microseconds=1),
+            }
+        )
+        views = service_views(offline_root=tables)
+        joined = point_in_time_join(entities, views, tables)
+    features = [f for v in views for f in v.features]
+    rows = pd.concat([rows, joined[features]], axis=1)
+    rows["in_window"] = (rows["timestamp"] > start) & (rows["timestamp"] <= end)
+    return Window(rows, start, end)
+
+
+def rolling_auc(window: pd.DataFrame, p: np.ndarray) -> list[dict[str, Any]]:
+    """AUC of the predictions per UTC day of the window."""
+    days = window["timestamp"].dt.strftime("%Y-%m-%d").to_numpy()
+    y = window["correct"].to_numpy()
+    out = []
+    for day in sorted(set(days)):
+        mask = days == day
+        out.append({"day": day, "auc": roc_auc(y[mask], p[mask]), "rows": int(mask.sum())})
+    return out
+
+
+def compare(
+    reference: pd.DataFrame,
+    reference_predictions: pd.DataFrame,
+    window: pd.DataFrame,
+    window_p: np.ndarray,
+    settings: Settings,
+) -> tuple[list[FeatureDrift], float, float, float, list[str]]:
+    """Feature, prediction and concept drift of ``window`` against the reference."""
+    cfg = settings.drift
+    features = []
+    breaches = []
+    for name in DRIFT_FEATURES:
+        if name not in reference or name not in window:
+            continue
+        value_psi = psi(reference[name], window[name])
+        value_ks, p_value = ks(reference[name], window[name])
+        breached = bool(value_psi > cfg.psi_threshold or value_ks > cfg.ks_threshold)
+        features.append(FeatureDrift(name, value_psi, value_ks, p_value, breached))
+        if breached:
+            breaches.append(
+                f"feature {name}: PSI {value_psi:.3f} (> {cfg.psi_threshold:g}?), "
+                f"KS {value_ks:.3f} (> {cfg.ks_threshold:g}?)"
+            )
+    prediction_psi = psi(reference_predictions["p_correct"], window_p)
+    if prediction_psi > cfg.prediction_psi_threshold:
+        breaches.append(f"predictions: PSI {prediction_psi:.3f} > {cfg.prediction_psi_threshold:g}")
+    ref_auc = roc_auc(reference_predictions["correct"], reference_predictions["p_correct"])
+    win_auc = roc_auc(window["correct"], window_p)
+    if np.isfinite(ref_auc) and np.isfinite(win_auc) and ref_auc - win_auc > cfg.auc_drop_threshold:
+        breaches.append(
+            f"concept: champion AUC {win_auc:.3f} on the window vs {ref_auc:.3f} at training "
+            f"(drop > {cfg.auc_drop_threshold:g})"
+        )
+    return features, prediction_psi, ref_auc, win_auc, breaches
+
+
+def check_drift(settings: Settings, *, end: datetime | None = None) -> DriftResult:
+    """Measure drift of the KT champion; writes the HTML report and exports the gauges."""
+    import mlflow
+
+    from pipelines.drift.metrics import export_drift_metrics
+    from pipelines.drift.report import write_report
+    from pipelines.registry import tracking
+    from pipelines.registry.loading import load_kt
+    from pipelines.registry.versions import alias_version
+    from pipelines.scoring import predict_rows
+
+    client = tracking.client(settings)
+    name = tracking.model_names(settings)["kt"]
+    champion = alias_version(client, name, tracking.CHAMPION)
+    if champion is None:
+        return DriftResult(name, None, "no_champion")
+    source = champion.tags.get("source") or None
+    max_len = int(champion.tags.get("max_seq_len", "200"))
+    with tempfile.TemporaryDirectory() as tmp:
+        loaded = load_kt(settings, f"models:/{name}/{champion.version}", Path(tmp) / "model")
+        ref_dir = Path(
+            mlflow.artifacts.download_artifacts(
+                run_id=champion.run_id, artifact_path="reference", dst_path=str(Path(tmp) / "ref")
+            )
+        )
+        reference = pd.read_parquet(ref_dir / "features.parquet")
+        reference_predictions = pd.read_parquet(ref_dir / "predictions.parquet")
+    window = load_window(
+        settings, None if source == "*" else source, settings.drift.window_days, end
+    )
+    result = DriftResult(
+        name,
+        champion.version,
+        "insufficient_data",
+        window.start.isoformat(timespec="seconds"),
+        window.end.isoformat(timespec="seconds"),
+        len(reference),
+        int(window.rows["in_window"].sum()),
+    )
+    if result.window_rows >= settings.drift.min_rows:
+        learners = window.rows.loc[window.rows["in_window"], "learner_id"].unique()
+        history = window.rows[window.rows["learner_id"].isin(learners)].reset_index(drop=True)
+        p_all = predict_rows(loaded.model, history, loaded.vocab, max_len)
+        recent = history["in_window"].to_numpy()
+        current, p = history[recent].reset_index(drop=True), p_all[recent]
+        features, pred_psi, ref_auc, win_auc, breaches = compare(
+            reference, reference_predictions, current, p, settings
+        )
+        result.features, result.prediction_psi = features, pred_psi
+        result.reference_auc, result.window_auc = ref_auc, win_auc
+        result.rolling_auc = rolling_auc(current, p)
+        result.breaches = breaches
+        result.status = "drift" if breaches else "ok"
+        result.samples = {
+            "reference": reference,
+            "reference_predictions": reference_predictions,
+            "current": current.assign(p_correct=p),
+        }
+    result.report = str(write_report(result, settings.drift_report_dir))
+    export_drift_metrics(result, settings)
+    return result

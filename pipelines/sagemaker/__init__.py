@@ -1,0 +1,1 @@
+"""SageMaker Pipelines: compile the step graph, deploy it, run a step inside its container."""

@@ -1,0 +1,98 @@
+"""Step ``features``: the training set — graded answers with point-in-time features.
+
+One row per ``(answer, skill)``; features of Feast's ``recommendation_v1`` service (learner
+activity, item difficulty and popularity) as of just before the answer (entity timestamp =
+answer time − 1 µs, so an answer never sees its own outcome). Learners are split into
+train/valid/test by a seeded hash; the vocabularies come from the training split. The set is
+checked with the great-expectations training-set suite (feature ranges, sequence order).
+
+Outputs: ``training_set.parquet``, ``vocab.json``, ``feature_tables/`` (the offline tables the
+join read), ``training_set.md``/``.json`` (validation report), ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from features.validation import DataValidationError, validate_training_set
+from pipelines.context import StepContext, StepResult
+from pipelines.kt_data import SPLITS, Vocabulary, assign_split
+from pipelines.pit_join import build_feature_tables, point_in_time_join, service_views
+from pipelines.steps.validate import failure_message
+
+FEATURE_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "accuracy": (0.0, 1.0),
+    "accuracy_7d": (0.0, 1.0),
+    "item_correct_rate": (0.0, 1.0),
+    "item_difficulty": (0.0, 1.0),
+    "attempt_count": (0, None),
+    "attempt_count_7d": (0, None),
+    "item_attempt_count": (0, None),
+    "popularity_7d": (0, None),
+}
+ROW_COLUMNS = ["learner_id", "event_id", "timestamp", "item_id", "skill_id", "correct"]
+
+
+def graded_rows(events: pd.DataFrame) -> pd.DataFrame:
+    """Answers with an outcome, one row per skill, in learner/time order."""
+    answers = events[(events["verb"] == "answered") & events["correct"].notna()]
+    rows = answers[["learner_id", "event_id", "timestamp", "object_id", "skill_ids", "correct"]]
+    rows = rows.explode("skill_ids").dropna(subset=["skill_ids"])
+    rows = rows.rename(columns={"object_id": "item_id", "skill_ids": "skill_id"})
+    rows["correct"] = rows["correct"].astype("int8")
+    return rows[ROW_COLUMNS].reset_index(drop=True)
+
+
+def run(ctx: StepContext) -> StepResult:
+    """Build the training set from the validated snapshot."""
+    data = ctx.params.data
+    table = pq.read_table(ctx.input("ingest") / "events.parquet")
+    tables = ctx.out / "feature_tables"
+    counts = build_feature_tables(table, tables)
+    rows = graded_rows(table.to_pandas())
+    if rows.empty:
+        raise DataValidationError("no graded answers (verb 'answered' with an outcome) to train on")
+    ctx.report(f"joining features for {len(rows)} rows ({counts})")
+    entities = pd.DataFrame(
+        {
+            "learner_id": rows["learner_id"],
+            "item_id": rows["item_id"],
+            "event_timestamp": rows["timestamp"] - pd.Timedelta(microseconds=1),
+        }
+    )
+    views = service_views(offline_root=tables)
+    joined = point_in_time_join(entities, views, tables)
+    features = [f for view in views for f in view.features]
+    training = pd.concat([rows, joined[features]], axis=1)
+    training["split"] = assign_split(
+        training["learner_id"], valid=data.valid_fraction, test=data.test_fraction, seed=data.seed
+    )
+    report = validate_training_set(
+        training.drop(columns=["split"]),
+        feature_ranges={k: v for k, v in FEATURE_RANGES.items() if k in features},
+    )
+    path = report.write(ctx.reports_dir / "validation")
+    if not report.success:
+        raise DataValidationError(failure_message(report, path))
+    report.write(ctx.out)
+    vocab = Vocabulary.build(training[training["split"] == "train"])
+    vocab.save(ctx.out / "vocab.json")
+    training.to_parquet(ctx.out / "training_set.parquet", index=False)
+    sizes = {s: int((training["split"] == s).sum()) for s in SPLITS}
+    learners = training.groupby("split")["learner_id"].nunique().to_dict()
+    summary = {
+        "rows": sizes,
+        "learners": learners,
+        "features": features,
+        "n_skills": vocab.n_skills,
+        "n_items": vocab.n_items,
+    }
+    (ctx.out / "summary.json").write_text(json.dumps(summary, indent=1))
+    return StepResult(
+        metrics={f"rows_{s}": n for s, n in sizes.items()}
+        | {"n_skills": vocab.n_skills, "n_items": vocab.n_items},
+        summary=f"{len(training)} rows ({sizes['train']} train), {vocab.n_skills} skills",
+    )
