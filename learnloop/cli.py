@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from learnloop import __version__
 from learnloop.commands import (
     analytics,
+    catalog,
     data,
     drift,
     events,
@@ -20,6 +21,7 @@ from learnloop.commands import (
     kt,
     model,
     pipeline,
+    users,
 )
 from learnloop.commands.up import up
 from learnloop.console import CliError, console
@@ -34,6 +36,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(catalog.app, name="catalog")
 app.add_typer(data.app, name="data")
 app.add_typer(events.app, name="events")
 app.add_typer(experiment.app, name="experiment")
@@ -44,6 +47,7 @@ app.add_typer(kt.app, name="kt")
 app.add_typer(model.app, name="model")
 app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(drift.app, name="drift")
+app.add_typer(users.app, name="users")
 app.command("up")(up)
 
 
