@@ -209,3 +209,41 @@ def test_userinfo(gateway: Gateway) -> None:
         "name": "Ida",
         "roles": ["instructor"],
     }
+
+
+def test_federated_users_through_the_gateway(make_gateway: object) -> None:
+    """Tokens of a second, external OIDC issuer (started here) are accepted; the user is
+    provisioned just in time with the roles its groups map to."""
+    from testkit.oidc_platform import OidcPlatform
+
+    with OidcPlatform() as corporate:
+        federated = make_gateway(  # type: ignore[operator]
+            auth={
+                "external_issuers": [
+                    {
+                        "issuer": corporate.url,
+                        "audience": "learnloop-sso",
+                        "roles_claim": "groups",
+                        "role_map": {"faculty": "instructor"},
+                    }
+                ]
+            }
+        )
+        token = corporate.sign(
+            {"iss": corporate.url, "aud": "learnloop-sso", "sub": "emp-42", "groups": ["faculty"]}
+        )
+        headers = {"Authorization": f"Bearer {token}"}
+        me = federated.client.get("/users/me", headers=headers)
+        assert me.status_code == 200, me.text
+        assert me.json()["federated"] is True and me.json()["roles"] == ["instructor"]
+        course = federated.client.post(
+            "/catalog/courses", json={"title": "SSO course"}, headers=headers
+        )
+        assert course.status_code == 201  # the mapped role is enforced like a local one
+        wrong_audience = corporate.sign(
+            {"iss": corporate.url, "aud": "someone-else", "sub": "emp-42"}
+        )
+        denied = federated.client.get(
+            "/users/me", headers={"Authorization": f"Bearer {wrong_audience}"}
+        )
+        assert denied.status_code == 401 and "audience" in denied.json()["detail"]

@@ -135,3 +135,33 @@ def test_malformed_messages_raise_for_the_dead_letter_topic(
     tracker = _tracker(store, dataset_dir, tmp_path, [])
     with pytest.raises(ValueError):
         tracker.handle(b'{"learner_id": "x"}')
+
+
+def test_a_registered_champion_model_file_is_used(
+    store: SqlProgressStore, dataset_dir: Path, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    from models.kt import InteractionSequence
+    from models.kt.bkt import BKT
+
+    rng = np.random.default_rng(0)
+    sequences = [
+        InteractionSequence(rng.integers(1, 4, 30), (rng.random(30) < 0.7).astype(np.int8))
+        for _ in range(40)
+    ]
+    champion = (
+        BKT(n_restarts=1, max_iter=20).fit(sequences, n_skills=3).save(tmp_path / "champion.npz")
+    )
+    out: list[ProgressUpdateEvent] = []
+    tracker = MasteryTracker.from_files(
+        model_path=champion,
+        default_dir=tmp_path / "models",
+        content_dir=dataset_dir / "content",
+        store=store,
+        publish=out.append,
+    )
+    assert (tracker.model_name, tracker.model_version) == ("bkt", "champion")
+    tracker.handle(answer("eve", True, ["fractions"]).model_dump_json().encode())
+    assert out[0].model_version == "champion"
+    assert store.mastery("eve")[0].model == "bkt:champion"
