@@ -73,6 +73,24 @@ def make_payloads(
     return out, per_learner
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds of a process (``None``: this one)."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(processes: dict[str, ManagedProcess]) -> dict[str, float]:
+    """CPU seconds so far of the benchmark process and each server / consumer."""
+    out = {"producer": cpu_seconds()}
+    for name, process in processes.items():
+        assert process.proc is not None
+        out[name] = cpu_seconds(process.proc.pid)
+    return out
+
+
 def committed_total(kafka: object, group: str, topic: str) -> tuple[int, int]:
     """(committed offsets summed over partitions, end offsets summed) for ``group``.
 
@@ -100,7 +118,7 @@ def wait_committed(
     while time.monotonic() < deadline:
         if all(committed_total(kafka, g, topic)[0] >= target for g in groups):
             return time.perf_counter()
-        time.sleep(0.2)
+        time.sleep(0.5)
     states = {g: committed_total(kafka, g, topic) for g in groups}
     raise TimeoutError(f"consumers did not catch up: {states}")
 
@@ -178,11 +196,18 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         produce(kafka, topic, warm)
         wait_committed(kafka, groups, topic, len(warm), timeout=300)
         print(f"producing {n + len(resend):,} messages ...", flush=True)
+        watched = {"broker": broker, "sink": processes[-2], "features": processes[-1]}
+        load_before = os.getloadavg()[0]
+        cpu_before = cpu_snapshot(watched)
         started = time.perf_counter()
         counts = produce(kafka, topic, payloads + resend)
         produced_at = time.perf_counter()
         done_at = wait_committed(kafka, groups, topic, len(warm) + n + len(resend), timeout=900)
         elapsed = done_at - started
+        cpu_after = cpu_snapshot(watched)
+        cpu_us = {k: round((cpu_after[k] - cpu_before[k]) / n * 1e6, 1) for k in cpu_after}
+        args.cpu_us_per_event = cpu_us
+        args.load = (round(load_before, 1), round(os.getloadavg()[0], 1))
         return verify(
             settings,
             n,
@@ -272,6 +297,10 @@ def verify(
         "online_lookup_p50_ms": p(0.50),
         "online_lookup_p99_ms": p(0.99),
         "online_store": args.online,
+        "cpu_us_per_event": args.cpu_us_per_event,
+        "cpu_us_per_event_total": round(sum(args.cpu_us_per_event.values()), 1),
+        "events_per_s_if_2_cores_free": round(2e6 / sum(args.cpu_us_per_event.values())),
+        "load_average_1m_before_after": args.load,
         "learners": len(learners),
         "batch_size": args.batch_size,
         "flush_interval_s": args.flush_interval,
@@ -315,6 +344,24 @@ def table(r: dict[str, object]) -> str:
             ok(r["online_lookup_p99_ms"] <= TARGET_LOOKUP_P99_MS),
         ),  # type: ignore[operator]
         ("produce time / end-to-end time s", f"{r['produce_s']} / {r['end_to_end_s']}", "", ""),
+        (
+            "CPU µs per event: " + ", ".join(f"{k} {v}" for k, v in r["cpu_us_per_event"].items()),  # type: ignore[attr-defined]
+            f"{r['cpu_us_per_event_total']} total",
+            "",
+            "",
+        ),
+        (
+            "events/s the measured CPU cost allows on 2 free cores",
+            f"{r['events_per_s_if_2_cores_free']:,}",
+            "(derived)",
+            "",
+        ),
+        (
+            "machine load average (1 min) before / after",
+            str(r["load_average_1m_before_after"]),
+            "",
+            "",
+        ),
     ]
     lines = ["| metric | value | target | met |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
