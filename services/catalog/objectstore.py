@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from learnloop.settings import Settings
+from services.common.aws import boto3_client
 
 
 class InvalidKeyError(ValueError):
@@ -121,19 +122,13 @@ def object_store_from_settings(settings: Settings) -> ObjectStore:
     uri = settings.object_store_uri
     if not uri.startswith("s3://"):
         return LocalObjectStore(Path(uri))
-    import boto3
-
     parsed = urlparse(uri)
     catalog = settings.catalog
-    client = boto3.client(
+    client = boto3_client(
         "s3",
-        endpoint_url=catalog.s3_endpoint,
-        region_name=catalog.s3_region,
-        aws_access_key_id=catalog.s3_access_key.get_secret_value()
-        if catalog.s3_access_key
-        else None,
-        aws_secret_access_key=catalog.s3_secret_key.get_secret_value()
-        if catalog.s3_secret_key
-        else None,
+        endpoint=catalog.s3_endpoint,
+        region=catalog.s3_region,
+        access_key=catalog.s3_access_key,
+        secret_key=catalog.s3_secret_key,
     )
     return S3ObjectStore(client, parsed.netloc, parsed.path)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from anyio import to_thread
 from fastapi import FastAPI
 
@@ -13,6 +11,7 @@ from features.streaming import encode
 from learnloop.settings import SHIPPED_DATA_DIR, Settings, get_settings
 from learnloop.web import ReadinessCheck
 from services.common.app import ServiceModule, build_app
+from services.common.aws import boto3_client
 from services.common.platform import Platform
 from services.common.privacy import subscribe_handler
 from services.common.privacy_routes import privacy_router
@@ -30,18 +29,12 @@ def progress_store(platform: Platform) -> ProgressStore:
     settings = platform.settings.progress
     if settings.backend == "sqlite":
         return SqlProgressStore(platform.db)
-    import boto3
-
-    client: Any = boto3.client(
+    client = boto3_client(
         "dynamodb",
-        endpoint_url=settings.dynamodb_endpoint,
-        region_name=settings.dynamodb_region,
-        aws_access_key_id=settings.aws_access_key.get_secret_value()
-        if settings.aws_access_key
-        else None,
-        aws_secret_access_key=settings.aws_secret_key.get_secret_value()
-        if settings.aws_secret_key
-        else None,
+        endpoint=settings.dynamodb_endpoint,
+        region=settings.dynamodb_region,
+        access_key=settings.aws_access_key,
+        secret_key=settings.aws_secret_key,
     )
     store = DynamoProgressStore(client, settings.dynamodb_table)
     platform.on_start.insert(0, store.ensure_table)
