@@ -69,3 +69,13 @@ def redis_server(servers_dir: Path) -> Iterator[ManagedProcess]:
     """A throwaway redis-server without persistence."""
     with start_redis(servers_dir) as process:
         yield process
+
+
+@pytest.fixture(scope="session")
+def mlflow_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty, migrated MLflow SQLite database: copy it rather than migrating again (~15 s)."""
+    from mlflow import MlflowClient
+
+    path = tmp_path_factory.mktemp("mlflow-template") / "mlflow.db"
+    MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
+    return path
