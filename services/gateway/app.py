@@ -25,7 +25,6 @@ from services.common.events import EventBus
 from services.common.platform import Platform
 from services.gateway.auth import BearerAuthMiddleware
 from services.gateway.clients import client_ip_key, user_key
-from services.ingestion import mount as mount_ingestion
 
 DESCRIPTION = (
     "learnloop platform API: identity (OIDC issuer, RBAC), content catalog (SCORM, LTI 1.3), "
@@ -52,7 +51,7 @@ def service_modules() -> list[ServiceModule]:
         catalog.MODULE,
         assessments.MODULE,
         progress.MODULE,
-        ServiceModule(name="ingestion", routers=(ingestion.router,)),
+        ServiceModule(name="ingestion", routers=(ingestion.router,)),  # POST /events (issue 6)
         analytics.MODULE,
         notifications.MODULE,
         integrations.MODULE,
@@ -126,7 +125,6 @@ def create_gateway(
         migrate=migrate,
         middleware=gateway_middleware(settings, platform),
     )
-    mount_ingestion(app)  # POST /events (issue 6); fold into service_modules() when convenient
     if http_transport is None:
         # Service-to-service calls stay in this process but still pass the whole gateway.
         platform.http_transport = httpx.ASGITransport(app=app)
