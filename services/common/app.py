@@ -58,6 +58,13 @@ def build_app(
     for module in modules:
         module.setup(platform)
     checks = [database_check(platform)]
+    available = getattr(platform.bus, "available", None)
+    if callable(available):
+
+        async def broker() -> bool:
+            return bool(await to_thread.run_sync(available))
+
+        checks.append(ReadinessCheck("event_bus", broker))
     for module in modules:
         checks.extend(module.checks(platform))
 

@@ -128,6 +128,10 @@ class KafkaEventBus:
             self._producer.close()
             self._producer = None
 
+    def available(self) -> bool:
+        """True when the broker answers (readiness)."""
+        return self.producer.available(timeout=1.0)
+
     @property
     def consumers(self) -> list[BatchConsumer]:
         """The running consumers (for readiness and tests)."""

@@ -60,6 +60,8 @@ def kafka_gateway(
 def test_answers_reach_progress_through_kafka(kafka_gateway: Gateway) -> None:
     gateway = kafka_gateway
     kafka = gateway.platform.settings.kafka
+    ready = gateway.client.get("/readyz").json()
+    assert ready["checks"]["event_bus"] is True and ready["checks"]["progress_store"] is True
     _iid, instructor = gateway.make_user(Role.INSTRUCTOR)
     quiz = gateway.client.post(
         "/assessments",
