@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -10,6 +12,10 @@ from rich.table import Table
 from learnloop.console import console
 from learnloop.settings import get_settings
 from learnloop.stack import LocalStack
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def up(
@@ -23,6 +29,7 @@ def up(
     ] = False,
 ) -> None:
     """Start broker, lake, API (and every other local component), print URLs, run until Ctrl-C."""
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack like Ctrl-C does
     stack = LocalStack(get_settings(), dataset=dataset or None)
     stack.start()
     table = Table("component", "address", title="learnloop is up")

@@ -49,7 +49,7 @@ def test_up_imports_data_and_serves_health_and_docs(tmp_path: Path, dataset_dir:
         lake_events = tmp_path / "var" / "lake" / "events"
         assert any(lake_events.rglob("part-kt-assist2009_pid-*.parquet"))
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
+        os.kill(proc.pid, signal.SIGTERM)  # only the launcher: it must stop its children
         output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, output
     assert "learnloop is up" in output
