@@ -146,6 +146,11 @@ class AuthSettings(BaseModel):
     key_dir: Path | None = Field(default=None, description="Signing keys; <data_dir>/keys.")
     key_rotation_days: int = Field(default=30, ge=1)
     external_issuers: list[ExternalIssuerSettings] = Field(default_factory=list)
+    verify_with_jwks: bool = Field(
+        default=False,
+        description="Verify learnloop's own tokens with the issuer's published JWKS instead of "
+        "the key dir (services deployed apart from the identity service).",
+    )
     jwks_cache_s: int = Field(default=300, ge=0)
     http_timeout_s: float = Field(default=5.0, gt=0)
     pseudonym_secret: SecretStr | None = Field(
