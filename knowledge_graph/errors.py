@@ -34,3 +34,17 @@ class UnknownSkillError(GraphError, KeyError):
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return str(self.args[0])
+
+
+def check_id(value: str) -> None:
+    """Skill and content ids are non-empty strings."""
+    if not isinstance(value, str) or not value.strip():
+        raise GraphError(f"skill and content ids must be non-empty strings, got {value!r}")
+
+
+def check_edge(prerequisite: str, dependent: str) -> None:
+    """Both ids valid and different (a self-loop is the shortest cycle)."""
+    check_id(prerequisite)
+    check_id(dependent)
+    if prerequisite == dependent:
+        raise CycleError(prerequisite, dependent, [prerequisite, prerequisite])

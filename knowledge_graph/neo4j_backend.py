@@ -14,7 +14,12 @@ import networkx as nx
 
 from knowledge_graph import cypher
 from knowledge_graph.base import GraphSummary, Prerequisite, Skill, SkillGraph
-from knowledge_graph.errors import CycleError, GraphError, UnknownSkillError
+from knowledge_graph.errors import (
+    CycleError,
+    UnknownSkillError,
+    check_edge,
+    check_id,
+)
 
 T = TypeVar("T")
 Rows = list[dict[str, Any]]
@@ -77,7 +82,7 @@ class Neo4jSkillGraph(SkillGraph):
         rows = []
         for item in skills:
             skill = Skill(item) if isinstance(item, str) else item
-            _check_id(skill.id)
+            check_id(skill.id)
             rows.append({"id": skill.id, "props": skill.properties()})
         if rows:
             self._write(lambda tx: _rows(tx, cypher.MERGE_SKILLS, rows=rows))
@@ -85,10 +90,7 @@ class Neo4jSkillGraph(SkillGraph):
     def add_prerequisite(
         self, prerequisite: str, dependent: str, *, source: str = "manual", weight: float = 1.0
     ) -> None:
-        _check_id(prerequisite)
-        _check_id(dependent)
-        if prerequisite == dependent:
-            raise CycleError(prerequisite, dependent, [prerequisite, prerequisite])
+        check_edge(prerequisite, dependent)
         params = {"prerequisite": prerequisite, "dependent": dependent}
 
         def work(tx: _Tx) -> list[str] | None:
@@ -110,10 +112,10 @@ class Neo4jSkillGraph(SkillGraph):
         )
 
     def tag_content(self, content_id: str, skills: Iterable[str]) -> None:
-        _check_id(content_id)
+        check_id(content_id)
         skills = list(dict.fromkeys(skills))
         for skill in skills:
-            _check_id(skill)
+            check_id(skill)
         self._write(
             lambda tx: _rows(tx, cypher.MERGE_CONTENT_TAGS, content=content_id, skills=skills)
         )
@@ -236,8 +238,3 @@ class Neo4jSkillGraph(SkillGraph):
     def _write(self, work: Callable[[_Tx], T]) -> T:
         with self._driver.session(database=self._database) as session:
             return session.execute_write(work)
-
-
-def _check_id(value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise GraphError(f"skill and content ids must be non-empty strings, got {value!r}")

@@ -13,7 +13,13 @@ from typing import Any
 import networkx as nx
 
 from knowledge_graph.base import GraphSummary, Prerequisite, Skill, SkillGraph
-from knowledge_graph.errors import CycleError, GraphError, UnknownSkillError
+from knowledge_graph.errors import (
+    CycleError,
+    GraphError,
+    UnknownSkillError,
+    check_edge,
+    check_id,
+)
 
 FORMAT = "learnloop.skill_graph/1"
 
@@ -38,7 +44,7 @@ class NetworkXSkillGraph(SkillGraph):
     def add_skills(self, skills: Iterable[Skill | str]) -> None:
         for item in skills:
             skill = Skill(item) if isinstance(item, str) else item
-            _check_id(skill.id)
+            check_id(skill.id)
             if skill.id in self._graph:
                 self._graph.nodes[skill.id].update(skill.properties())
             else:
@@ -47,10 +53,7 @@ class NetworkXSkillGraph(SkillGraph):
     def add_prerequisite(
         self, prerequisite: str, dependent: str, *, source: str = "manual", weight: float = 1.0
     ) -> None:
-        _check_id(prerequisite)
-        _check_id(dependent)
-        if prerequisite == dependent:
-            raise CycleError(prerequisite, dependent, [prerequisite, prerequisite])
+        check_edge(prerequisite, dependent)
         if dependent in self._graph and prerequisite in self._graph:
             try:
                 path = nx.shortest_path(self._graph, dependent, prerequisite)
@@ -68,10 +71,10 @@ class NetworkXSkillGraph(SkillGraph):
             self._graph.remove_edge(prerequisite, dependent)
 
     def tag_content(self, content_id: str, skills: Iterable[str]) -> None:
-        _check_id(content_id)
+        check_id(content_id)
         skills = list(skills)
         for skill in skills:
-            _check_id(skill)
+            check_id(skill)
             if skill not in self._graph:
                 self._graph.add_node(skill)
         self._content.setdefault(content_id, set()).update(skills)
@@ -182,8 +185,3 @@ class NetworkXSkillGraph(SkillGraph):
                 weight=float(edge.get("weight", 1.0)),
             )
         self._content = {c: set(s) for c, s in payload.get("content", {}).items()}
-
-
-def _check_id(value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise GraphError(f"skill and content ids must be non-empty strings, got {value!r}")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.policy.catalog import Catalog, ContentItem
+from models.policy.common import SkillPolicy, per_skill
 from models.policy.dag import PrerequisiteMap
 from models.policy.errors import PolicyError
 from models.policy.mastery import LearnerState, MasteryEstimator
@@ -56,7 +57,7 @@ class LearningPath:
         return [s.skill for s in self.steps]
 
 
-class PathPlanner:
+class PathPlanner(SkillPolicy):
     """Plan prerequisite-respecting learning paths.
 
     Parameters
@@ -87,25 +88,16 @@ class PathPlanner:
         max_items_per_skill: int = 20,
         target: float = 0.7,
     ) -> None:
-        self.prerequisites = (
-            prerequisites
-            if isinstance(prerequisites, PrerequisiteMap)
-            else PrerequisiteMap(prerequisites)
+        super().__init__(
+            prerequisites,
+            catalog,
+            estimator,
+            mastery_threshold=mastery_threshold,
+            default_threshold=default_threshold,
         )
-        self.catalog = catalog
-        self.estimator = estimator
-        self.mastery_threshold = mastery_threshold
-        self.default_threshold = default_threshold
         self.learn_rate = learn_rate
         self.max_items_per_skill = max_items_per_skill
         self.target = target
-
-    def _per_skill(self, value: float | Mapping[str, float], skill: str, default: float) -> float:
-        return float(value.get(skill, default)) if isinstance(value, Mapping) else float(value)
-
-    def _mastery(self, state: LearnerState, skill: str) -> float:
-        value = state.mastery.get(skill)
-        return self.estimator.prior_mastery(skill) if value is None else value
 
     def plan(
         self,
@@ -128,11 +120,8 @@ class PathPlanner:
         if not isinstance(state, LearnerState):
             state = LearnerState(mastery=dict(state))
         goals = list(dict.fromkeys(goals))
-        threshold = {
-            s: self._per_skill(self.mastery_threshold, s, self.default_threshold)
-            for s in self.prerequisites.parents
-        }
-        mastered = lambda s: self._mastery(state, s) >= threshold[s]  # noqa: E731
+        threshold = {s: self.threshold(s) for s in self.prerequisites.parents}
+        mastered = lambda s: self.mastery(state, s) >= threshold[s]  # noqa: E731
         needed = self.prerequisites.closure(goals, mastered)
         serves = {
             s: sorted(g for g in goals if s == g or s in self.prerequisites.ancestors(g))
@@ -199,8 +188,8 @@ class PathPlanner:
         )
 
     def _draft(self, state: LearnerState, skill: str, threshold: float) -> PathStep:
-        start = self._mastery(state, skill)
-        rate = min(max(self._per_skill(self.learn_rate, skill, 0.2), 1e-3), 0.999)
+        start = self.mastery(state, skill)
+        rate = min(max(per_skill(self.learn_rate, skill, 0.2), 1e-3), 0.999)
         n = math.ceil(math.log((1.0 - threshold) / max(1.0 - start, 1e-9)) / math.log(1.0 - rate))
         n = max(1, min(n, self.max_items_per_skill))
         items = self._choose_items(state, skill, n)

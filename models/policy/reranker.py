@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.policy.catalog import Catalog, ContentItem
+from models.policy.common import SkillPolicy
 from models.policy.dag import PrerequisiteMap
 from models.policy.mastery import LearnerState, MasteryEstimator
 
@@ -41,7 +42,7 @@ class RankedItem:
     reasons: list[Reason] = field(default_factory=list)
 
 
-class ZPDReranker:
+class ZPDReranker(SkillPolicy):
     """Prerequisite-aware ZPD re-ranker (see the module docstring for the formula).
 
     Parameters
@@ -79,15 +80,13 @@ class ZPDReranker:
         diversity_decay: float = 0.5,
         learn_rates: Mapping[str, float] | None = None,
     ) -> None:
-        self.prerequisites = (
-            prerequisites
-            if isinstance(prerequisites, PrerequisiteMap)
-            else PrerequisiteMap(prerequisites)
+        super().__init__(
+            prerequisites,
+            catalog,
+            estimator,
+            mastery_threshold=mastery_threshold,
+            default_threshold=default_threshold,
         )
-        self.catalog = catalog
-        self.estimator = estimator
-        self.mastery_threshold = mastery_threshold
-        self.default_threshold = default_threshold
         self.target = target
         self.width = width
         self.review_after_days = review_after_days
@@ -102,22 +101,7 @@ class ZPDReranker:
         rates = list(self.learn_rates.values())
         self._mean_rate = sum(rates) / len(rates) if rates else 1.0
 
-    # ------------------------------------------------------------------ mastery helpers
-    def threshold(self, skill: str) -> float:
-        """Mastery threshold of ``skill``."""
-        if isinstance(self.mastery_threshold, Mapping):
-            return float(self.mastery_threshold.get(skill, self.default_threshold))
-        return float(self.mastery_threshold)
-
-    def mastery(self, state: LearnerState, skill: str) -> float:
-        """The learner's mastery of ``skill`` (the estimator's prior if unseen)."""
-        value = state.mastery.get(skill)
-        return self.estimator.prior_mastery(skill) if value is None else value
-
-    def is_mastered(self, state: LearnerState, skill: str) -> bool:
-        """Whether ``skill`` is mastered in ``state``."""
-        return self.mastery(state, skill) >= self.threshold(skill)
-
+    # ------------------------------------------------------------------ filtering
     def blocked_by(self, state: LearnerState, item: ContentItem) -> list[str]:
         """Unmastered prerequisites of the item's skills (empty: the item is allowed)."""
         blocked: list[str] = []

@@ -1,0 +1,60 @@
+"""What the re-ranker and the planner share: the graph, content, estimator and mastery rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from models.policy.catalog import Catalog
+from models.policy.dag import PrerequisiteMap
+from models.policy.mastery import LearnerState, MasteryEstimator
+
+
+def per_skill(value: float | Mapping[str, float], skill: str, default: float) -> float:
+    """``value[skill]`` (``default`` if missing) for a mapping, else ``value`` itself."""
+    return float(value.get(skill, default)) if isinstance(value, Mapping) else float(value)
+
+
+class SkillPolicy:
+    """Base of the policies: prerequisites, catalog, learner model and mastery thresholds.
+
+    Parameters
+    ----------
+    prerequisites : PrerequisiteMap or mapping of str to sequence of str
+    catalog : Catalog
+    estimator : MasteryEstimator
+    mastery_threshold : float or mapping of str to float
+        Mastery at which a skill counts as mastered (per skill if a mapping, falling back to
+        ``default_threshold``).
+    """
+
+    def __init__(
+        self,
+        prerequisites: PrerequisiteMap | Mapping[str, Sequence[str]],
+        catalog: Catalog,
+        estimator: MasteryEstimator,
+        *,
+        mastery_threshold: float | Mapping[str, float] = 0.85,
+        default_threshold: float = 0.85,
+    ) -> None:
+        self.prerequisites = (
+            prerequisites
+            if isinstance(prerequisites, PrerequisiteMap)
+            else PrerequisiteMap(prerequisites)
+        )
+        self.catalog = catalog
+        self.estimator = estimator
+        self.mastery_threshold = mastery_threshold
+        self.default_threshold = default_threshold
+
+    def threshold(self, skill: str) -> float:
+        """Mastery threshold of ``skill``."""
+        return per_skill(self.mastery_threshold, skill, self.default_threshold)
+
+    def mastery(self, state: LearnerState, skill: str) -> float:
+        """The learner's mastery of ``skill`` (the estimator's prior if unseen)."""
+        value = state.mastery.get(skill)
+        return self.estimator.prior_mastery(skill) if value is None else value
+
+    def is_mastered(self, state: LearnerState, skill: str) -> bool:
+        """Whether ``skill`` is mastered in ``state``."""
+        return self.mastery(state, skill) >= self.threshold(skill)
