@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from models.kt.base import KTEvent, KTState
@@ -96,6 +96,8 @@ class KTModelLike(Protocol):
 
     def mastery(self, state: KTState, skills: Sequence[int] | None = None) -> dict[int, float]: ...
 
+    def state_from_dict(self, data: Mapping[str, Any]) -> KTState: ...
+
 
 class KTMasteryTracker:
     """Keeps :class:`LearnerState` current with a fitted KT model.
@@ -131,6 +133,21 @@ class KTMasteryTracker:
         self.problem_ids = dict(problem_ids or {})
         self._skill_names = {v: k for k, v in self.skill_ids.items()}
         self._prior = self._mastery(model.init_state())
+
+    def state_to_dict(self, state: LearnerState) -> dict[str, Any]:
+        """JSON-compatible form of a state (store it per learner between requests)."""
+        data = asdict(replace(state, model_state=None))
+        data["model_state"] = state.model_state.to_dict() if state.model_state is not None else None
+        return data
+
+    def state_from_dict(self, data: Mapping[str, Any]) -> LearnerState:
+        """Inverse of :meth:`state_to_dict`."""
+        fields = dict(data)
+        raw = fields.pop("model_state", None)
+        model_state = (
+            self.model.state_from_dict(raw) if raw is not None else self.model.init_state()
+        )
+        return LearnerState(**fields, model_state=model_state)
 
     def new_state(self, now: float = 0.0) -> LearnerState:
         """State of a learner with no history (cold start: the model's prior)."""

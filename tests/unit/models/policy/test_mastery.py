@@ -54,3 +54,14 @@ def test_item_offsets_and_ability_shift_predictions(bkt: BKT) -> None:
     assert tracker.ability_offset(strong) > 0
     # an item without known skills falls back to its prior
     assert tracker.p_correct(state, ContentItem("z", ("geometry",), p_correct_prior=0.4)) == 0.4
+
+
+def test_state_roundtrips_through_json(bkt: BKT) -> None:
+    import json
+
+    tracker = KTMasteryTracker(bkt, {"add": 1, "sub": 2}, ability_prior=5.0)
+    state = tracker.observe(tracker.new_state(now=1.0), ContentItem("q1", ("add",)), True, at=2.0)
+    again = tracker.state_from_dict(json.loads(json.dumps(tracker.state_to_dict(state))))
+    assert again.mastery == state.mastery and again.seen == state.seen and again.now == 2.0
+    item = ContentItem("q2", ("add",))
+    assert tracker.p_correct(again, item) == tracker.p_correct(state, item)
