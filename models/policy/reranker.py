@@ -20,7 +20,7 @@ Every returned item carries machine-readable reasons, e.g. ``{"code": "zpd", "p_
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,16 +102,29 @@ class ZPDReranker(SkillPolicy):
         self._mean_rate = sum(rates) / len(rates) if rates else 1.0
 
     # ------------------------------------------------------------------ filtering
-    def blocked_by(self, state: LearnerState, item: ContentItem) -> list[str]:
+    def blocked_by(
+        self,
+        state: LearnerState,
+        item: ContentItem,
+        mastered: Callable[[str], bool] | None = None,
+    ) -> list[str]:
         """Unmastered prerequisites of the item's skills (empty: the item is allowed)."""
+        mastered = mastered or self._mastered(state)
         blocked: list[str] = []
         for skill in item.skills:
-            blocked.extend(
-                p
-                for p in self.prerequisites.unmet(skill, lambda s: self.is_mastered(state, s))
-                if p not in blocked
-            )
+            blocked.extend(p for p in self.prerequisites.unmet(skill, mastered) if p not in blocked)
         return blocked
+
+    def _mastered(self, state: LearnerState) -> Callable[[str], bool]:
+        """``is_mastered`` for one state, memoised (one ranking asks about a skill often)."""
+        cache: dict[str, bool] = {}
+
+        def mastered(skill: str) -> bool:
+            if skill not in cache:
+                cache[skill] = self.is_mastered(state, skill)
+            return cache[skill]
+
+        return mastered
 
     # ------------------------------------------------------------------ ranking
     def rank(
@@ -133,8 +146,9 @@ class ZPDReranker(SkillPolicy):
         if popular and candidates is not None:
             relevance = {i: relevance.get(i, 0.0) for i in self.catalog.items}
         scored: list[tuple[float, ContentItem, list[Reason]]] = []
+        mastered = self._mastered(state)
         for item_id, rel in relevance.items():
-            found = self._score(state, self.catalog.items[item_id], rel, popular)
+            found = self._score(state, self.catalog.items[item_id], rel, mastered, popular)
             if found is not None:
                 scored.append((found[0], self.catalog.items[item_id], found[1]))
         return self._diversify(scored, k)
@@ -158,11 +172,16 @@ class ZPDReranker(SkillPolicy):
         return due
 
     def _score(
-        self, state: LearnerState, item: ContentItem, relevance: float, popular: bool = False
+        self,
+        state: LearnerState,
+        item: ContentItem,
+        relevance: float,
+        mastered: Callable[[str], bool],
+        popular: bool = False,
     ) -> tuple[float, list[Reason]] | None:
-        if self.blocked_by(state, item):
+        if self.blocked_by(state, item, mastered):
             return None
-        unmastered = [s for s in item.skills if not self.is_mastered(state, s)]
+        unmastered = [s for s in item.skills if not mastered(s)]
         due = [] if unmastered else self._due(state, item)
         if not unmastered and not due:
             return None
@@ -190,7 +209,7 @@ class ZPDReranker(SkillPolicy):
                         "mastery": round(self.mastery(state, skill), 4),
                     }
                 )
-            opens = max(self._unlocks(state, s) for s in unmastered)
+            opens = max(self._unlocks(s, mastered) for s in unmastered)
             if opens:
                 score *= 1.0 + self.unlock_weight * math.log1p(opens)
                 reasons.append({"code": "unlocks", "skill": unmastered[0], "dependents": opens})
@@ -214,9 +233,8 @@ class ZPDReranker(SkillPolicy):
             return 1.0
         return self.learn_rates.get(skill, self._mean_rate) / self._mean_rate
 
-    def _unlocks(self, state: LearnerState, skill: str) -> int:
+    def _unlocks(self, skill: str, mastered: Callable[[str], bool]) -> int:
         """Dependents whose only unmastered prerequisite is ``skill``."""
-        mastered = lambda s: self.is_mastered(state, s)  # noqa: E731
         return sum(
             1
             for child in self.prerequisites.children.get(skill, ())
