@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from learnloop.settings import Settings, get_settings
+from learnloop.settings import Settings
 from services.assessments import deps
 from services.assessments.models import Outbox
 from services.assessments.privacy import AssessmentsSubjectHandler
 from services.assessments.routes import router
-from services.common.app import ServiceModule, build_app
+from services.common.app import ServiceModule, standalone_app
+from services.common.events import EventBus
 from services.common.outbox import OutboxRelay
 from services.common.platform import Platform
 from services.common.privacy import subscribe_handler
@@ -34,7 +35,6 @@ MODULE = ServiceModule(
 )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """AS on its own."""
-    platform = Platform.from_settings(settings or get_settings())
-    return build_app([MODULE], platform, title="learnloop assessments", service="assessments")
+def create_app(settings: Settings | None = None, *, bus: EventBus | None = None) -> FastAPI:
+    """The assessments service on its own (same paths as behind the gateway)."""
+    return standalone_app(MODULE, settings, title="learnloop assessments", bus=bus)

@@ -8,7 +8,7 @@ import threading
 from fastapi import FastAPI
 
 from features.datasets.shipped import ensure_unpacked
-from learnloop.settings import SHIPPED_DATA_DIR, Settings, get_settings
+from learnloop.settings import SHIPPED_DATA_DIR, Settings
 from learnloop.web import ReadinessCheck
 from services.catalog import deps
 from services.catalog.importer import import_content_pack
@@ -17,7 +17,8 @@ from services.catalog.lti.tool import LtiTool
 from services.catalog.objectstore import object_store_from_settings
 from services.catalog.privacy import CatalogSubjectHandler
 from services.catalog.routes import router as catalog_router
-from services.common.app import ServiceModule, build_app
+from services.common.app import ServiceModule, standalone_app
+from services.common.events import EventBus
 from services.common.keys import KeyStore
 from services.common.platform import Platform
 from services.common.privacy import subscribe_handler
@@ -101,7 +102,6 @@ MODULE = ServiceModule(
 )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """CCS on its own."""
-    platform = Platform.from_settings(settings or get_settings())
-    return build_app([MODULE], platform, title="learnloop catalog", service="catalog")
+def create_app(settings: Settings | None = None, *, bus: EventBus | None = None) -> FastAPI:
+    """The catalog service on its own (same paths as behind the gateway)."""
+    return standalone_app(MODULE, settings, title="learnloop catalog", bus=bus)

@@ -11,8 +11,10 @@ from fastapi import APIRouter, FastAPI
 from starlette.middleware import Middleware
 
 from learnloop import __version__
+from learnloop.settings import Settings
 from learnloop.web import ReadinessCheck, create_service_app
 from services.common.errors import install_domain_error_handler
+from services.common.events import EventBus
 from services.common.migrate import upgrade_database
 from services.common.platform import Platform
 
@@ -91,3 +93,17 @@ def build_app(
     install_domain_error_handler(app)
     app.state.platform = platform
     return app
+
+
+def standalone_app(
+    module: ServiceModule,
+    settings: Settings | None = None,
+    *,
+    title: str,
+    bus: EventBus | None = None,
+) -> FastAPI:
+    """One service on its own platform (how each runs in Kubernetes, routed by prefix)."""
+    from learnloop.settings import get_settings
+
+    platform = Platform.from_settings(settings or get_settings(), bus=bus)
+    return build_app([module], platform, title=title, service=module.name)

@@ -103,10 +103,20 @@ class TokenVerifier:
         external: list[ExternalIssuerSettings] | None = None,
         cache_s: float = 300,
         timeout_s: float = 5.0,
+        local_jwks: bool = False,
     ):
         self.issuer = issuer
         self.audience = audience
         self.keys = keys
+        self.local_remote = (
+            RemoteJwks(
+                ExternalIssuerSettings(issuer=issuer, audience=audience),
+                cache_s=cache_s,
+                timeout_s=timeout_s,
+            )
+            if local_jwks
+            else None
+        )
         self.external = {
             item.issuer: RemoteJwks(item, cache_s=cache_s, timeout_s=timeout_s)
             for item in external or []
@@ -156,11 +166,8 @@ class TokenVerifier:
         if issuer == self.issuer:
             if algorithm not in LOCAL_ALGORITHMS:
                 raise AuthError("token algorithm not allowed")
-            signing_key = self.keys.get(kid)
-            if signing_key is None:
-                raise AuthError(f"unknown key id {kid!r}")
             claims = self._decode(
-                token, signing_key.public_key, list(LOCAL_ALGORITHMS), self.issuer, self.audience
+                token, self._local_key(kid), list(LOCAL_ALGORITHMS), self.issuer, self.audience
             )
             return self._local_principal(claims)
         remote = self.external.get(issuer) if isinstance(issuer, str) else None
@@ -176,6 +183,15 @@ class TokenVerifier:
             remote.config.audience,
         )
         return self._federated_principal(claims, remote.config)
+
+    def _local_key(self, kid: str) -> Any:
+        """Public key ``kid`` of learnloop's issuer: from the key dir, or its published JWKS."""
+        if self.local_remote is not None:
+            return self.local_remote.key(kid)
+        signing_key = self.keys.get(kid)
+        if signing_key is None:
+            raise AuthError(f"unknown key id {kid!r}")
+        return signing_key.public_key
 
     @staticmethod
     def _local_principal(claims: Mapping[str, Any]) -> Principal:

@@ -79,6 +79,7 @@ class Platform:
             external=auth.external_issuers,
             cache_s=auth.jwks_cache_s,
             timeout_s=auth.http_timeout_s,
+            local_jwks=auth.verify_with_jwks,
         )
         return cls(
             settings=settings,

@@ -8,10 +8,11 @@ from fastapi import FastAPI
 from features.datasets.shipped import ensure_unpacked
 from features.events import ProgressUpdateEvent
 from features.streaming import encode
-from learnloop.settings import SHIPPED_DATA_DIR, Settings, get_settings
+from learnloop.settings import SHIPPED_DATA_DIR, Settings
 from learnloop.web import ReadinessCheck
-from services.common.app import ServiceModule, build_app
+from services.common.app import ServiceModule, standalone_app
 from services.common.aws import boto3_client
+from services.common.events import EventBus
 from services.common.platform import Platform
 from services.common.privacy import subscribe_handler
 from services.common.privacy_routes import privacy_router
@@ -87,7 +88,6 @@ MODULE = ServiceModule(
 )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """PTS on its own."""
-    platform = Platform.from_settings(settings or get_settings())
-    return build_app([MODULE], platform, title="learnloop progress", service="progress")
+def create_app(settings: Settings | None = None, *, bus: EventBus | None = None) -> FastAPI:
+    """The progress service on its own (same paths as behind the gateway)."""
+    return standalone_app(MODULE, settings, title="learnloop progress", bus=bus)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from learnloop.settings import Settings, get_settings
-from services.common.app import ServiceModule, build_app
-from services.common.events import PRIVACY_RESULT_TOPIC
+from learnloop.settings import Settings
+from services.common.app import ServiceModule, standalone_app
+from services.common.events import PRIVACY_RESULT_TOPIC, EventBus
 from services.common.outbox import OutboxRelay
 from services.common.platform import Platform
 from services.common.privacy import subscribe_handler
@@ -52,7 +52,6 @@ def setup(platform: Platform) -> None:
 MODULE = ServiceModule(name="users", routers=(oidc_router, auth_router, users_router), setup=setup)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """UMS on its own (its routes are the same paths the gateway serves)."""
-    platform = Platform.from_settings(settings or get_settings())
-    return build_app([MODULE], platform, title="learnloop users", service="users")
+def create_app(settings: Settings | None = None, *, bus: EventBus | None = None) -> FastAPI:
+    """The users service on its own (same paths as behind the gateway)."""
+    return standalone_app(MODULE, settings, title="learnloop users", bus=bus)

@@ -290,3 +290,30 @@ def test_unreachable_external_issuer_fails_closed(keys: KeyStore) -> None:
     )
     with pytest.raises(AuthError, match="cannot read the keys"):
         verifier.verify(token)
+
+
+def test_services_apart_from_the_issuer_verify_with_its_jwks(tmp_path: Path) -> None:
+    """A service deployed without the signing keys verifies learnloop tokens via discovery."""
+    with OidcPlatform() as identity:  # stands in for the identity service's /.well-known
+        empty = KeyStore(tmp_path / "no-keys", rotation_s=3600, grace_s=60)
+        verifier = TokenVerifier(
+            issuer=identity.url, audience=AUDIENCE, keys=empty, local_jwks=True
+        )
+        token = identity.sign(
+            {
+                "iss": identity.url,
+                "aud": AUDIENCE,
+                "sub": "u-1",
+                "typ": "access",
+                "roles": ["instructor"],
+            }
+        )
+        principal = verifier.verify(token)
+        assert (principal.subject, principal.roles, principal.federated) == (
+            "u-1",
+            {Role.INSTRUCTOR},
+            False,
+        )
+        with pytest.raises(AuthError, match="not an access token"):
+            verifier.verify(identity.sign({"iss": identity.url, "aud": AUDIENCE, "sub": "u-1"}))
+        assert not (tmp_path / "no-keys").exists()
