@@ -106,7 +106,7 @@ def evaluate(model: Any, seqs: list[InteractionSequence]) -> tuple[float, float]
     return roc_auc(labels, preds), accuracy(labels, preds)
 
 
-def run_ours(name: str, fold: KTFold, quick: bool) -> dict[str, Any]:
+def run_ours(name: str, fold: KTFold, quick: bool, max_epochs: int | None = None) -> dict[str, Any]:
     """Fit every candidate on train, keep the best on valid, score on test."""
     train, valid, test = as_rows(fold.train), as_rows(fold.valid), as_rows(fold.test)
     best: dict[str, Any] | None = None
@@ -118,6 +118,8 @@ def run_ours(name: str, fold: KTFold, quick: bool) -> dict[str, Any]:
             params["checkpoint_path"] = str(CACHE / "checkpoints" / key)
             if quick:
                 params |= {k: v for k, v in QUICK.items() if k in make_model(name).get_params()}
+            if max_epochs:
+                params["max_epochs"] = max_epochs
         t0 = time.perf_counter()
         model = make_model(name, **params).fit(
             train, valid, n_skills=fold.n_skills, n_problems=fold.n_problems
@@ -140,6 +142,12 @@ def run_ours(name: str, fold: KTFold, quick: bool) -> dict[str, Any]:
         }
         out["params"].pop("checkpoint_path", None)
         out["train_s"] = result.seconds  # resumed runs: training time over all sessions
+        stale = result.epochs - result.best_epoch
+        if result.epochs >= out["params"]["max_epochs"] and stale <= DEEP["patience"]:
+            out["note"] = (
+                f"stopped at the {result.epochs}-epoch budget before early stopping "
+                f"(best valid epoch {result.best_epoch}): not converged"
+            )
     out["latency"] = latency.measure(model, test, repeats=50 if quick else 300)
     if fold.fold == 1 and not quick:  # kept for --latency (re-measure at normal priority)
         model.save(CACHE / "models" / f"{name}-{fold.dataset}.npz")
@@ -156,13 +164,14 @@ def throughput(args: argparse.Namespace, n_chunks: int) -> None:
     valid = as_rows(fold.valid)[: max(n_chunks // 10, 10)]
     out = RESULTS / "kt_throughput.json"
     table = json.loads(out.read_text()) if out.is_file() else {}
-    for name in ("dkt", "sakt", "akt"):
+    paper = {"d_model": 256, "d_ff": 1024, "final_fc_dim": 512}  # pyKT's AKT runs at this size
+    for name, size in (("dkt", {}), ("sakt", {}), ("akt", {}), ("akt", paper)):
         for source in ("ours", "pykt"):
-            key = f"{source}/{name}"
-            if key in table:
+            key = f"{source}/{name}" + ("-d256" if size else "")
+            if key in table or (size and source == "pykt"):
                 continue
             if source == "ours":
-                params = dict(CANDIDATES[name][0]) | {"max_epochs": 1}
+                params = dict(CANDIDATES[name][0]) | size | {"max_epochs": 1}
                 model = make_model(name, **params).fit(
                     train, valid, n_skills=fold.n_skills, n_problems=fold.n_problems
                 )
@@ -220,7 +229,9 @@ def run_one(source: str, name: str, dataset: str, fold_k: int, args: argparse.Na
     print(f"[kt] {source} {name} {dataset} fold {fold_k} ...", flush=True)
     if source == "ours":
         fold = load_fold(args.root, dataset, fold_k)
-        result = run_ours(name, subset(fold, 300) if args.quick else fold, args.quick)
+        result = run_ours(
+            name, subset(fold, 300) if args.quick else fold, args.quick, args.max_epochs
+        )
     else:
         result = refs.run(source, name, args.root, dataset, fold_k, MAX_LEN)
     if result is None:
@@ -340,7 +351,12 @@ def markdown(table: dict[str, list[dict[str, Any]]]) -> str:
                 f"| {fmt(ours and ours.get('query_p99_ms'), '.3f')} "
                 f"| {fmt(ours and ours.get('update_p99_ms'), '.3f')} |"
             )
-        lines.append("")
+        notes = [
+            f"- {r['model']} ({r['source']}): {r['note']}"
+            for r in rows
+            if r.get("note") and r["source"] != "published"
+        ]
+        lines += [*notes, ""] if notes else [""]
     return "\n".join(lines)
 
 
@@ -370,6 +386,9 @@ def main() -> None:
     parser.add_argument("--folds", default="1,2,3,4,5")
     parser.add_argument("--refs", default="", help="comma list of references: pybkt, pykt")
     parser.add_argument("--no-ours", action="store_true", help="only the reference runs")
+    parser.add_argument(
+        "--max-epochs", type=int, default=None, help="epoch budget of the deep models (resumable)"
+    )
     parser.add_argument("--report", action="store_true", help="only rebuild the tables")
     parser.add_argument(
         "--latency", action="store_true", help="only re-measure latency of saved fold-1 models"

@@ -18,7 +18,8 @@ from models.kt.deep.trainer import default_threads
 HERE = Path(__file__).resolve().parent
 VENVS = HERE.parent / ".venvs"
 INSTALL: dict[str, list[list[str]]] = {
-    "pybkt": [["numpy<2", "pyBKT==1.4.3", "scikit-learn", "pandas"]],
+    # pyBKT 1.4.3 probes sklearn metrics with lists at import: newer scikit-learn rejects that
+    "pybkt": [["numpy<2", "pyBKT==1.4.3", "scikit-learn<1.4", "pandas<2.2"]],
     "pykt": [
         ["torch==2.13.0"],
         ["--no-deps", "pykt-toolkit"],
