@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from services.common.db import Database, UTCDateTime, utcnow
 from services.common.events import EventBus
+from services.common.periodic import PeriodicWorker
 
 logger = logging.getLogger(__name__)
 
@@ -69,10 +70,10 @@ class OutboxRelay:
         self.background = (not bus.synchronous) if background is None else background
         self.interval_s = interval_s
         self.batch = batch
-        self._wake = threading.Event()
-        self._stop = threading.Event()
         self._flush_lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._worker = PeriodicWorker(
+            self.flush, interval_s=interval_s, name=f"outbox-{model.__name__}"
+        )
 
     def flush(self) -> int:
         """Publish pending rows in creation order; stop at the first failure. Returns count.
@@ -113,7 +114,7 @@ class OutboxRelay:
     def kick(self) -> None:
         """Relay now (synchronously, or by waking the background thread)."""
         if self.background:
-            self._wake.set()
+            self._worker.wake()
         else:
             self.flush()
 
@@ -128,31 +129,14 @@ class OutboxRelay:
 
     def start(self) -> None:
         """Start the background relay thread (no-op when not in background mode)."""
-        if not self.background or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, name=f"outbox-{self.model.__name__}", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.flush()
-            except Exception:
-                logger.exception("outbox relay pass failed")
-            self._wake.wait(self.interval_s)
-            self._wake.clear()
+        if self.background:
+            self._worker.start()
 
     def stop(self) -> None:
         """Stop the thread after a last flush."""
-        if self._thread is None:
+        if not self._worker.running:
             return
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout=10)
-        self._thread = None
+        self._worker.stop()
         try:
             self.flush()
         except Exception:

@@ -23,7 +23,6 @@ import json
 import logging
 import random
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -38,6 +37,7 @@ from sqlalchemy import Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.common.db import Database, UTCDateTime, utcnow
+from services.common.periodic import PeriodicWorker
 
 logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Learnloop-Signature"
@@ -214,9 +214,9 @@ class Deliverer:
         self.db, self.model, self.senders = db, model, dict(senders)
         self.max_attempts, self.base_s, self.cap_s = max_attempts, base_s, cap_s
         self.lease_s, self.poll_s, self.clock = lease_s, poll_s, clock
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = PeriodicWorker(
+            self.run_once, interval_s=poll_s, name=f"deliver-{model.__name__}"
+        )
 
     def _due_ids(self, now: datetime, batch: int) -> list[str]:
         m = self.model
@@ -313,32 +313,12 @@ class Deliverer:
 
     def kick(self) -> None:
         """Wake the background loop now (after enqueuing)."""
-        self._wake.set()
+        self._worker.wake()
 
     def start(self) -> None:
         """Send in a background thread every ``poll_s`` (and on :meth:`kick`)."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._loop, name=f"deliver-{self.model.__name__}", daemon=True
-        )
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:
-                logger.exception("delivery pass failed")
-            self._wake.wait(self.poll_s)
-            self._wake.clear()
+        self._worker.start()
 
     def stop(self) -> None:
         """Stop the background thread."""
-        if self._thread is None:
-            return
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout=10)
-        self._thread = None
+        self._worker.stop()
