@@ -333,6 +333,54 @@ class GraphSettings(BaseModel):
     neo4j_database: str | None = Field(default=None, description="Default: the server's default.")
 
 
+class ServingSettings(BaseModel):
+    """Model serving: RES (recommendations) and LPS (learning paths), gRPC between them."""
+
+    res_port: int = Field(default=3000, ge=1, le=65535, description="RES HTTP port (local).")
+    lps_port: int = Field(default=3001, ge=1, le=65535, description="LPS HTTP port (local).")
+    grpc_port: int = Field(default=50051, ge=1, le=65535, description="RES gRPC listen port.")
+    grpc_host: str | None = Field(default=None, description="gRPC bind host; default api.host.")
+    res_url: str | None = Field(default=None, description="RES base URL; local default.")
+    lps_url: str | None = Field(default=None, description="LPS base URL; local default.")
+    res_grpc_address: str | None = Field(
+        default=None, description="host:port LPS calls RES at; default 127.0.0.1:<grpc_port>."
+    )
+    workers: int = Field(default=1, ge=1, le=64, description="BentoML worker processes.")
+    alias: str = Field(default="champion", description="Registry alias served.")
+    reload_interval_s: float = Field(
+        default=10.0, gt=0, description="Hot reload: how often the alias is polled."
+    )
+    deadline_ms: float = Field(default=150.0, gt=0, description="LPS → RES gRPC per-try deadline.")
+    retries: int = Field(default=2, ge=0, le=10, description="Retries after a failed try.")
+    backoff_base_ms: float = Field(default=20.0, gt=0, description="First retry backoff.")
+    backoff_max_ms: float = Field(default=250.0, gt=0)
+    breaker_failures: int = Field(
+        default=5, ge=1, description="Consecutive failures that open a circuit breaker."
+    )
+    breaker_reset_s: float = Field(
+        default=5.0, gt=0, description="Open breaker: seconds before one trial call (half-open)."
+    )
+    feature_timeout_ms: float = Field(
+        default=60.0, gt=0, description="Online feature lookup budget; then defaults (flagged)."
+    )
+    max_k: int = Field(default=100, ge=1, le=1000, description="Largest k RES accepts.")
+    candidates: int = Field(default=80, ge=1, description="Shortlist re-ranked per request.")
+    max_skill_lookups: int = Field(
+        default=48, ge=1, description="Per-skill mastery rows read per online lookup."
+    )
+    lps_database_url: str | None = Field(
+        default=None, description="LPS path store; default sqlite:///<data_dir>/lps/paths.db."
+    )
+    lps_cache_ttl_s: float = Field(
+        default=900.0, gt=0, description="LPS keeps a learner's last RES answer this long."
+    )
+    replan_tolerance: float = Field(
+        default=0.1, gt=0, lt=1, description="Mastery change that makes LPS re-plan a path."
+    )
+    replan_consumer: bool = Field(default=True, description="LPS consumes ProgressUpdateEvent.")
+    replan_group: str = "learnloop-lps-replan"
+
+
 class Settings(BaseSettings):
     """Root settings object; obtain it with :func:`get_settings`."""
 
@@ -371,6 +419,7 @@ class Settings(BaseSettings):
     drift: DriftSettings = Field(default_factory=DriftSettings)
     sagemaker: SageMakerSettings = Field(default_factory=SageMakerSettings)
     graph: GraphSettings = Field(default_factory=GraphSettings)
+    serving: ServingSettings = Field(default_factory=ServingSettings)
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
@@ -488,6 +537,26 @@ class Settings(BaseSettings):
     def drift_report_dir(self) -> Path:
         """Folder of drift reports (HTML + JSON)."""
         return self.drift.report_dir or self.data_dir / "reports" / "drift"
+
+    @property
+    def res_url(self) -> str:
+        """Base URL of RES (recommendations)."""
+        return (self.serving.res_url or f"http://127.0.0.1:{self.serving.res_port}").rstrip("/")
+
+    @property
+    def lps_url(self) -> str:
+        """Base URL of LPS (learning paths)."""
+        return (self.serving.lps_url or f"http://127.0.0.1:{self.serving.lps_port}").rstrip("/")
+
+    @property
+    def res_grpc_address(self) -> str:
+        """``host:port`` of RES's gRPC server as LPS dials it."""
+        return self.serving.res_grpc_address or f"127.0.0.1:{self.serving.grpc_port}"
+
+    @property
+    def lps_database_url(self) -> str:
+        """Database of LPS's stored paths (its own, not the services' database)."""
+        return self.serving.lps_database_url or f"sqlite:///{self.data_dir / 'lps' / 'paths.db'}"
 
     @property
     def sqlalchemy_url(self) -> str:
