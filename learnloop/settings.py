@@ -277,7 +277,7 @@ class PipelineSettings(BaseModel):
     recall_tolerance: float = Field(default=0.01, ge=0, description="Same for recall@k.")
     min_auc: float = Field(default=0.6, ge=0, le=1, description="Bar for a first champion.")
     latency_budget_ms: float = Field(
-        default=20.0, gt=0, description="p99 of one online KT update + prediction."
+        default=50.0, gt=0, description="p99 of one online KT update + prediction."
     )
     bootstrap_on_up: bool = Field(
         default=True, description="`learnloop up` trains a quick champion when none exists."

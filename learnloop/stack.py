@@ -45,8 +45,10 @@ class LocalStack:
         try:
             self._start_broker()
             self._prepare_data()
+            self._ensure_champion()
             self._start_ingestion()
             self._start_api()
+            self._start_mlflow_ui()
         except BaseException:
             self.stop()
             raise
@@ -93,6 +95,22 @@ class LocalStack:
             )
             self.processes.append(process.start())
             self.urls[f"{name} metrics"] = f"http://127.0.0.1:{port}/metrics"
+
+    def _ensure_champion(self) -> None:
+        from pipelines.bootstrap import ensure_champion
+
+        with console.status("training the first champion (quick pipeline, once; ~2 min)"):
+            if ensure_champion(self.settings, self.workdir / "pipeline.log"):
+                console.print(f"champion registered; log: {self.workdir / 'pipeline.log'}")
+
+    def _start_mlflow_ui(self) -> None:
+        from pipelines.bootstrap import mlflow_ui
+
+        process = mlflow_ui(self.settings, self.workdir)
+        if process is not None:
+            with console.status("starting the MLflow UI"):
+                self.processes.append(process.start())
+            self.urls["mlflow"] = f"http://127.0.0.1:{self.settings.mlflow.ui_port}"
 
     def _start_api(self) -> None:
         api = self.settings.api

@@ -28,6 +28,7 @@ class StepSpec:
     description: str
     kind: StepKind = "processing"
     repo_deps: tuple[str, ...] = ()
+    run: Callable[[StepContext], StepResult] | None = None
 
     def load(self) -> Any:
         """The step module (imported on first use)."""
@@ -35,8 +36,16 @@ class StepSpec:
 
     @property
     def function(self) -> Callable[[StepContext], StepResult]:
+        """``run`` if given, else the module's ``run`` function."""
+        if self.run is not None:
+            return self.run
         run: Callable[[StepContext], StepResult] = self.load().run
         return run
+
+    def fingerprint_extra(self) -> Callable[..., Any] | None:
+        """The module's optional ``fingerprint_extra(settings, params)``."""
+        extra: Callable[..., Any] | None = getattr(self.load(), "fingerprint_extra", None)
+        return extra
 
     @property
     def all_code(self) -> tuple[str, ...]:
@@ -70,6 +79,7 @@ STEPS: tuple[StepSpec, ...] = (
             "pipelines.pit_join",
             "pipelines.kt_data",
             "pipelines.steps.validate",
+            "pipelines.steps.ingest",
             "features.sql",
             "features.feature_repo",
             "features.validation",

@@ -59,7 +59,7 @@ class RecParams:
 class EvaluateParams:
     """Offline evaluation: latency sample, calibration bins, simulated learning gain."""
 
-    latency_samples: int = 500
+    latency_samples: int = 200
     calibration_bins: int = 10
     simulate: bool = True
     sim_learners: int = 30

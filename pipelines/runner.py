@@ -14,7 +14,7 @@ import fcntl
 import logging
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import Any, Literal
 from learnloop.settings import Settings
 from pipelines.artifacts import ArtifactStore, StepState, code_digest, md5_json
 from pipelines.context import StepContext, StepResult, StepSkipped
-from pipelines.graph import STEP_NAMES, StepSpec, get_step
+from pipelines.graph import STEPS, StepSpec
 from pipelines.params import PipelineParams, load_params
 
 logger = logging.getLogger(__name__)
@@ -81,8 +81,7 @@ def fingerprint(
     for name in spec.upstream:
         state = store.read_state(name)
         upstream[name] = state.outputs_md5 if state else "missing"
-    module = spec.load()
-    extra_fn = getattr(module, "fingerprint_extra", None)
+    extra_fn = spec.fingerprint_extra()
     extra = extra_fn(settings, params) if extra_fn else None
     return md5_json(
         {
@@ -119,6 +118,7 @@ def run_pipeline(
     params: PipelineParams | None = None,
     listener: Listener | None = None,
     report: Callable[[str], None] | None = None,
+    graph: Sequence[StepSpec] = STEPS,
 ) -> RunReport:
     """Run ``steps`` (default: all) in graph order; returns what ran, was unchanged or failed.
 
@@ -139,24 +139,28 @@ def run_pipeline(
         ``failed`` (progress display).
     report : callable, optional
         Receives the steps' progress messages.
+    graph : sequence of StepSpec
+        The steps in order (default: :data:`pipelines.graph.STEPS`).
     """
     params = params or load_params(settings, quick=quick)
-    names = steps or list(STEP_NAMES)
-    for name in names:
-        get_step(name)
-    ordered = [n for n in STEP_NAMES if n in names]
+    by_name = {spec.name: spec for spec in graph}
+    names = steps or list(by_name)
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise KeyError(f"unknown step(s) {', '.join(unknown)}; steps: {', '.join(by_name)}")
+    ordered = [spec for spec in graph if spec.name in names]
     root = artifact_root(settings, params)
     store = ArtifactStore(root)
     run = RunReport(root=root, profile=params.profile)
     notify = listener or (lambda step, event: None)
     with _locked(root):
-        for name in ordered:
+        for spec in ordered:
             outcome = _run_one(
-                get_step(name), store, settings, params, force=force, notify=notify, report=report
+                spec, store, settings, params, force=force, notify=notify, report=report
             )
             run.outcomes.append(outcome)
             if outcome.status == "failed":
-                run.error = f"step {name} failed: {outcome.summary}"
+                run.error = f"step {spec.name} failed: {outcome.summary}"
                 break
     return run
 

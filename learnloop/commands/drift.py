@@ -19,6 +19,9 @@ def check(
     end: Annotated[
         datetime | None, typer.Option(help="Window end, UTC (default: the latest lake event).")
     ] = None,
+    start: Annotated[
+        datetime | None, typer.Option(help="Earliest window time, UTC (default: window_days).")
+    ] = None,
     retrain: Annotated[
         bool, typer.Option("--retrain", help="On a breach, trigger retraining too.")
     ] = False,
@@ -30,12 +33,13 @@ def check(
 
     settings = get_settings()
     when = end.replace(tzinfo=UTC) if end and end.tzinfo is None else end
+    since = start.replace(tzinfo=UTC) if start and start.tzinfo is None else start
     with console.status("checking drift (MLflow and Feast load in ~30 s)"):
         if retrain:
-            outcome = check_and_trigger(settings, end=when, report=console.print)
+            outcome = check_and_trigger(settings, end=when, start=since, report=console.print)
             result = outcome.drift
         else:
-            result = check_drift(settings, end=when)
+            result = check_drift(settings, end=when, start=since)
             log_check(settings, result, triggered=False, reason="check only")
     table = Table(
         "feature", "PSI", "KS", "breach", title=f"drift of {result.model} v{result.version}"

@@ -1,11 +1,13 @@
 """The drift monitor: the champion's training reference against a recent lake window.
 
 * **Feature drift** — PSI and KS per feature (the Feast features of the training set, computed
-  point-in-time for the window's answers exactly as for training, plus the label rate).
-  Cumulative counters grow with time and popularity follows traffic volume by construction:
-  they are not compared. The reference is the last ``window_days`` of the training data (see
-  :func:`pipelines.registry.runs.reference_window`), so item statistics are as mature in the
-  reference as in the window.
+  point-in-time for the window's answers exactly as for training), the label rate and the
+  items' success rate within each period (item difficulty). Cumulative counters grow with time
+  and popularity follows traffic volume by construction: they are not compared; cumulative
+  item statistics are reported but never decide a breach. The reference is the last
+  ``window_days`` of the training data (:func:`pipelines.registry.runs.reference_window`), and
+  the window holds only answers after the training data (``data_end`` tag of the champion):
+  labels the champion has never seen.
 * **Prediction drift** — PSI of the champion's predictions on the window against its test
   predictions at training time.
 * **Concept drift** — AUC of the champion on the window's newly labelled answers (and per day:
@@ -31,14 +33,11 @@ from learnloop.settings import Settings
 from models.metrics import roc_auc
 from pipelines.drift.stats import ks, psi
 
-DRIFT_FEATURES = (
-    "accuracy",
-    "accuracy_7d",
-    "attempt_count_7d",
-    "item_correct_rate",
-    "item_difficulty",
-    "correct",
-)
+DRIFT_FEATURES = ("accuracy", "accuracy_7d", "attempt_count_7d", "correct", "item_success_rate")
+# Cumulative item statistics mature as the catalogue is used and popularity follows traffic:
+# reported (and exported) for reading, never a breach on their own.
+INFORMATIONAL = ("item_correct_rate", "item_difficulty")
+MIN_ITEM_ANSWERS = 5
 Status = Literal["drift", "ok", "insufficient_data", "no_champion"]
 
 
@@ -97,10 +96,15 @@ class Window:
 
 
 def load_window(
-    settings: Settings, source: str | None, days: int, end: datetime | None = None
+    settings: Settings,
+    source: str | None,
+    days: int,
+    end: datetime | None = None,
+    after: datetime | None = None,
 ) -> Window:
-    """The lake's answers of ``source`` with features; the window is ``days`` before ``end``
-    (default: the latest event, so replayed historical data has a window too)."""
+    """The lake's answers of ``source`` with features. The window is the ``days`` before
+    ``end`` (default: the latest event, so replayed historical data has a window too), and
+    only answers after ``after`` (the champion's training data end: newly labelled ones)."""
     from features.lake import EVENTS_DATASET
     from learnloop.resources import lake_from_settings
     from pipelines.pit_join import build_feature_tables, point_in_time_join, service_views
@@ -118,6 +122,8 @@ def load_window(
     latest = rows["timestamp"].max().to_pydatetime()
     end = min(end, latest) if end else latest
     start = end - timedelta(days=days)
+    if after is not None and after > start:
+        start = after
     with tempfile.TemporaryDirectory() as tmp:
         tables = Path(tmp) / "feature_tables"
         build_feature_tables(table, tables)
@@ -147,6 +153,22 @@ def rolling_auc(window: pd.DataFrame, p: np.ndarray) -> list[dict[str, Any]]:
     return out
 
 
+def item_success_rate(rows: pd.DataFrame) -> pd.Series:
+    """Per answer, its item's success rate within ``rows`` (NaN for items answered fewer than
+    ``MIN_ITEM_ANSWERS`` times): item difficulty as seen in one period, comparable across
+    periods, unlike the cumulative ``item_correct_rate``."""
+    grouped = rows.groupby("item_id")["correct"]
+    rate = grouped.transform("mean").astype(float)
+    return rate.where(grouped.transform("size") >= MIN_ITEM_ANSWERS)
+
+
+def with_derived(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` plus the derived drift features (``item_success_rate``)."""
+    if "item_success_rate" in rows:
+        return rows
+    return rows.assign(item_success_rate=item_success_rate(rows))
+
+
 def compare(
     reference: pd.DataFrame,
     reference_predictions: pd.DataFrame,
@@ -158,12 +180,14 @@ def compare(
     cfg = settings.drift
     features = []
     breaches = []
-    for name in DRIFT_FEATURES:
+    reference, window = with_derived(reference), with_derived(window)
+    for name in (*DRIFT_FEATURES, *INFORMATIONAL):
         if name not in reference or name not in window:
             continue
         value_psi = psi(reference[name], window[name])
         value_ks, p_value = ks(reference[name], window[name])
-        breached = bool(value_psi > cfg.psi_threshold or value_ks > cfg.ks_threshold)
+        decides = name in DRIFT_FEATURES
+        breached = decides and bool(value_psi > cfg.psi_threshold or value_ks > cfg.ks_threshold)
         features.append(FeatureDrift(name, value_psi, value_ks, p_value, breached))
         if breached:
             breaches.append(
@@ -183,8 +207,13 @@ def compare(
     return features, prediction_psi, ref_auc, win_auc, breaches
 
 
-def check_drift(settings: Settings, *, end: datetime | None = None) -> DriftResult:
-    """Measure drift of the KT champion; writes the HTML report and exports the gauges."""
+def check_drift(
+    settings: Settings, *, end: datetime | None = None, start: datetime | None = None
+) -> DriftResult:
+    """Measure drift of the KT champion; writes the HTML report and exports the gauges.
+
+    The window is ``window_days`` before ``end`` (default: the latest answer), never earlier
+    than ``start`` nor than the end of the champion's training data."""
     import mlflow
 
     from pipelines.drift.metrics import export_drift_metrics
@@ -210,12 +239,18 @@ def check_drift(settings: Settings, *, end: datetime | None = None) -> DriftResu
         )
         reference = pd.read_parquet(ref_dir / "features.parquet")
         reference_predictions = pd.read_parquet(ref_dir / "predictions.parquet")
+    data_end = champion.tags.get("data_end")
+    bounds = [b for b in (start, datetime.fromisoformat(data_end) if data_end else None) if b]
     window = load_window(
-        settings, None if source == "*" else source, settings.drift.window_days, end
+        settings,
+        None if source == "*" else source,
+        settings.drift.window_days,
+        end,
+        max(bounds) if bounds else None,
     )
     result = DriftResult(
         name,
-        champion.version,
+        str(champion.version),
         "insufficient_data",
         window.start.isoformat(timespec="seconds"),
         window.end.isoformat(timespec="seconds"),
@@ -227,7 +262,8 @@ def check_drift(settings: Settings, *, end: datetime | None = None) -> DriftResu
         history = window.rows[window.rows["learner_id"].isin(learners)].reset_index(drop=True)
         p_all = predict_rows(loaded.model, history, loaded.vocab, max_len)
         recent = history["in_window"].to_numpy()
-        current, p = history[recent].reset_index(drop=True), p_all[recent]
+        current, p = with_derived(history[recent].reset_index(drop=True)), p_all[recent]
+        reference = with_derived(reference)
         features, pred_psi, ref_auc, win_auc, breaches = compare(
             reference, reference_predictions, current, p, settings
         )

@@ -51,11 +51,12 @@ def _plots(result: DriftResult) -> list[tuple[str, str]]:
         rows = math.ceil(len(names) / cols)
         fig, axes = plt.subplots(rows, cols, figsize=(12, 3 * rows), squeeze=False)
         for ax, feature in zip(axes.ravel(), result.features, strict=False):
-            lo = float(np.nanmin([ref[feature.feature].min(), cur[feature.feature].min()]))
-            hi = float(np.nanmax([ref[feature.feature].max(), cur[feature.feature].max()]))
+            a, b = ref[feature.feature].dropna(), cur[feature.feature].dropna()
+            lo = float(np.nanmin([a.min(), b.min()])) if len(a) and len(b) else 0.0
+            hi = float(np.nanmax([a.max(), b.max()])) if len(a) and len(b) else 1.0
             bins = np.linspace(lo, hi if hi > lo else lo + 1, 25).tolist()
-            ax.hist(ref[feature.feature], bins=bins, density=True, alpha=0.5, label="reference")
-            ax.hist(cur[feature.feature], bins=bins, density=True, alpha=0.5, label="window")
+            ax.hist(a, bins=bins, density=True, alpha=0.5, label="reference")
+            ax.hist(b, bins=bins, density=True, alpha=0.5, label="window")
             ax.set_title(f"{feature.feature}: PSI {feature.psi:.3f}, KS {feature.ks:.3f}")
             ax.legend(fontsize=7)
         for ax in axes.ravel()[len(names) :]:
@@ -85,6 +86,14 @@ def _plots(result: DriftResult) -> list[tuple[str, str]]:
     return out
 
 
+def _verdict(feature: Any) -> str:
+    from pipelines.drift.monitor import INFORMATIONAL
+
+    if feature.feature in INFORMATIONAL:
+        return "informational"
+    return "breach" if feature.breached else "ok"
+
+
 def render_html(result: DriftResult) -> str:
     """The report as one HTML document."""
     esc = html.escape
@@ -92,7 +101,7 @@ def render_html(result: DriftResult) -> str:
     rows = "".join(
         f"<tr class='{'bad' if f.breached else 'ok'}'><td>{esc(f.feature)}</td>"
         f"<td>{f.psi:.4f}</td><td>{f.ks:.4f}</td><td>{f.ks_pvalue:.2g}</td>"
-        f"<td>{'breach' if f.breached else 'ok'}</td></tr>"
+        f"<td>{_verdict(f)}</td></tr>"
         for f in result.features
     )
     breaches = "".join(f"<li>{esc(b)}</li>" for b in result.breaches) or "<li>none</li>"

@@ -100,10 +100,11 @@ def check_and_trigger(
     *,
     always: bool = False,
     end: datetime | None = None,
+    start: datetime | None = None,
     report: Callable[[str], None] = print,
 ) -> TriggerOutcome:
     """Check drift; retrain on a breach (if ``retrain_on_breach``) or when ``always``."""
-    result = check_drift(settings, end=end)
+    result = check_drift(settings, end=end, start=start)
     if result.status == "drift" and settings.drift.retrain_on_breach:
         triggered, reason = True, "drift: " + "; ".join(result.breaches)
     elif always:

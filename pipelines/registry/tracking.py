@@ -46,11 +46,18 @@ def experiment_id(settings: Settings, name: str | None = None) -> str:
     found = mlflow.get_experiment_by_name(name)
     if found is not None:
         return str(found.experiment_id)
-    location = settings.mlflow_artifact_location
+    location = settings.mlflow.artifact_location
+    if location is None and _is_server(settings.mlflow_tracking_uri):
+        return str(mlflow.create_experiment(name))  # the server's artifact store
+    location = location or settings.mlflow_artifact_location
     if "://" not in location:
         Path(location).mkdir(parents=True, exist_ok=True)
         location = Path(location).resolve().as_uri()
     return str(mlflow.create_experiment(name, artifact_location=f"{location.rstrip('/')}/{name}"))
+
+
+def _is_server(uri: str) -> bool:
+    return uri.startswith(("http://", "https://", "databricks", "arn:"))
 
 
 def model_names(settings: Settings) -> dict[str, str]:

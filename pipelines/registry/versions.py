@@ -118,7 +118,7 @@ def promote(
     except MlflowException:
         raise RegistryError(f"{name} has no version {version}") from None
     current = alias_version(client, name, CHAMPION)
-    previous = current.version if current is not None else None
+    previous = str(current.version) if current is not None else None
     if previous == str(version):
         return Decision(name, "unchanged", str(version), previous, ["already champion"], actor)
     client.set_registered_model_alias(name, CHAMPION, str(version))
@@ -133,7 +133,7 @@ def reject(
 ) -> Decision:
     """Record that ``version`` did not pass the gate (the champion stays)."""
     current = alias_version(client, name, CHAMPION)
-    previous = current.version if current is not None else None
+    previous = str(current.version) if current is not None else None
     decision = Decision(name, "rejected", str(version), previous, reasons, "gate")
     return record(settings, client, decision)
 
@@ -152,7 +152,7 @@ def rollback(
         )
     client.set_registered_model_alias(name, CHAMPION, previous)
     reasons = [reason, f"champion v{current.version} -> v{previous}"]
-    decision = Decision(name, "rolled_back", previous, current.version, reasons, actor)
+    decision = Decision(name, "rolled_back", previous, str(current.version), reasons, actor)
     return record(settings, client, decision)
 
 
@@ -171,7 +171,7 @@ def list_versions(client: MlflowClient, name: str) -> list[dict[str, Any]]:
     for v in client.search_model_versions(f"name='{name}'"):
         rows.append(
             {
-                "version": v.version,
+                "version": str(v.version),
                 "aliases": sorted(aliases.get(str(v.version), [])),
                 "created": datetime.fromtimestamp(v.creation_timestamp / 1000, UTC).isoformat(
                     timespec="seconds"

@@ -35,52 +35,72 @@ from pipelines.simulate import learning_gain
 from pipelines.steps.train_rec import item_sequences
 
 
+def select(results: dict[str, dict[str, Any]], metric: str, budget_ms: float) -> tuple[str, str]:
+    """The best candidate by ``metric`` among those within the latency budget (if none is,
+    the best overall — the gate will then reject it); returns ``(name, why)``."""
+    ranked = sorted(results, key=lambda k: (results[k].get(metric, float("-inf")), k), reverse=True)
+    eligible = [k for k in ranked if results[k]["latency_p99_ms"] <= budget_ms]
+    if not eligible:
+        return ranked[0], f"best {metric}; no candidate within the {budget_ms:g} ms latency budget"
+    skipped = ranked[: ranked.index(eligible[0])]
+    why = f"best {metric} within the {budget_ms:g} ms latency budget"
+    if skipped:
+        why += f" (better but too slow: {', '.join(skipped)})"
+    return eligible[0], why
+
+
 def evaluate_kt(ctx: StepContext, rows: pd.DataFrame, vocab: Vocabulary) -> dict[str, Any]:
-    """Metrics and plots of the KT candidates; picks the challenger."""
+    """Metrics, latency and plots of the KT candidates; picks the challenger."""
     folder = ctx.input("train_kt")
     candidates = json.loads((folder / "candidates.json").read_text())
     test = rows[rows["split"] == "test"].reset_index(drop=True)
     y = test["correct"].to_numpy()
     bins = ctx.params.evaluate.calibration_bins
     results: dict[str, dict[str, Any]] = {}
-    rocs, calibrations = {}, {}
-    best_p = None
-    metric = ctx.params.kt.selection_metric
+    rocs, calibrations, predictions = {}, {}, {}
     trained = {k: v for k, v in candidates.items() if v["status"] == "trained"}
-    selected = max(trained, key=lambda k: (trained[k].get(metric, float("-inf")), k))
     for name, info in trained.items():
         model = load_model(folder / "models" / info["file"])
         p = predict_rows(model, test, vocab, ctx.params.data.max_seq_len)
         metrics = kt_metrics(y, p, bins)
+        latency = online_latency_ms(model, test, vocab, ctx.params.evaluate.latency_samples)
         results[name] = {
             "valid_auc": info["valid_auc"],
             **{f"test_{k}": v for k, v in metrics.items()},
+            **{f"latency_{k}": v for k, v in latency.items()},
         }
+        predictions[name] = p
         fpr, tpr = roc_points(y, p)
         rocs[name] = (fpr, tpr, metrics["auc"])
         mean_p, mean_y, _ = calibration_bins(y, p, bins)
         calibrations[name] = (mean_p, mean_y, metrics["ece"])
-        ctx.report(f"{name}: test AUC {metrics['auc']:.4f}, ECE {metrics['ece']:.4f}")
-        if name == selected:
-            best_p = p
-            latency = online_latency_ms(model, test, vocab, ctx.params.evaluate.latency_samples)
-            results[name].update({f"latency_{k}": v for k, v in latency.items()})
+        ctx.report(
+            f"{name}: test AUC {metrics['auc']:.4f}, ECE {metrics['ece']:.4f}, "
+            f"online p99 {latency['p99_ms']:.2f} ms"
+        )
+    selected, why = select(
+        results, ctx.params.kt.selection_metric, ctx.settings.pipeline.latency_budget_ms
+    )
+    ctx.report(f"challenger: {selected} ({why})")
     plots = ctx.out / "plots"
     plots.mkdir()
     plot_roc(rocs, plots / "roc.png")
     plot_calibration(calibrations, plots / "calibration.png")
     curves = json.loads((folder / "curves.json").read_text())
     plot_learning_curves(curves, plots / "learning_curves.png")
-    predictions = test[["learner_id", "event_id", "timestamp", "skill_id", "correct"]].copy()
-    predictions["p_correct"] = best_p
-    predictions.to_parquet(ctx.out / "predictions.parquet", index=False)
-    out: dict[str, Any] = {"selected": selected, "candidates": results, "skipped": {}}
-    out["skipped"] = {k: v["reason"] for k, v in candidates.items() if v["status"] != "trained"}
-    out["selected_params"] = trained[selected]["params"]
+    out_rows = test[["learner_id", "event_id", "timestamp", "skill_id", "correct"]].copy()
+    out_rows["p_correct"] = predictions[selected]
+    out_rows.to_parquet(ctx.out / "predictions.parquet", index=False)
+    out: dict[str, Any] = {
+        "selected": selected,
+        "selection": why,
+        "candidates": results,
+        "skipped": {k: v["reason"] for k, v in candidates.items() if v["status"] != "trained"},
+        "selected_params": trained[selected]["params"],
+    }
     if ctx.params.evaluate.simulate:
-        gain = learning_gain(
-            selected, dict(ctx.params.kt.hyper.get(selected, {})), ctx.params.evaluate
-        )
+        hyper = dict(ctx.params.kt.hyper.get(selected, {}))
+        gain = learning_gain(selected, hyper, ctx.params.evaluate)
         out["simulation"] = gain
         if gain:
             ctx.report(

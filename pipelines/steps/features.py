@@ -1,6 +1,7 @@
 """Step ``features``: the training set — graded answers with point-in-time features.
 
-One row per ``(answer, skill)``; features of Feast's ``recommendation_v1`` service (learner
+One row per ``(answer, skill)`` of the (optionally sampled: ``data.max_learners``) learners;
+features of Feast's ``recommendation_v1`` service (learner
 activity, item difficulty and popularity) as of just before the answer (entity timestamp =
 answer time − 1 µs, so an answer never sees its own outcome). Learners are split into
 train/valid/test by a seeded hash; the vocabularies come from the training split. The set is
@@ -21,6 +22,7 @@ from features.validation import DataValidationError, validate_training_set
 from pipelines.context import StepContext, StepResult
 from pipelines.kt_data import SPLITS, Vocabulary, assign_split
 from pipelines.pit_join import build_feature_tables, point_in_time_join, service_views
+from pipelines.steps.ingest import sample_learners
 from pipelines.steps.validate import failure_message
 
 FEATURE_RANGES: dict[str, tuple[float | None, float | None]] = {
@@ -50,6 +52,7 @@ def run(ctx: StepContext) -> StepResult:
     """Build the training set from the validated snapshot."""
     data = ctx.params.data
     table = pq.read_table(ctx.input("ingest") / "events.parquet")
+    table = sample_learners(table, data.max_learners, data.seed)
     tables = ctx.out / "feature_tables"
     counts = build_feature_tables(table, tables)
     rows = graded_rows(table.to_pandas())

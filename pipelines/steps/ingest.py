@@ -4,6 +4,9 @@ Input is the lake (``LEARNLOOP_LAKE__URI``). When ``data.dataset`` names a shipp
 the lake lacks, it is imported first (idempotent). The step's fingerprint includes the lake's
 file listing (paths and sizes), so new events make the next run re-ingest and nothing else does.
 
+Everything selected is snapshotted and validated; ``data.max_learners`` sampling happens in the
+features step, so bad rows anywhere in the selection stop the pipeline.
+
 Outputs: ``events.parquet`` (sorted by learner, time, event id), ``schema_issues.json`` (files
 whose columns differ from the events schema, empty partitions, unreadable files — the validate
 step turns them into failed checks) and ``summary.json``.
@@ -152,7 +155,7 @@ def run(ctx: StepContext) -> StepResult:
     source = source_name(data)
     if source is not None and table.num_rows:
         table = table.filter(pc.equal(table.column("source"), source))
-    table = sample_learners(table, data.max_learners, data.seed).sort_by(SORT_KEYS)
+    table = table.sort_by(SORT_KEYS)
     pq.write_table(table, ctx.out / "events.parquet")
     (ctx.out / "schema_issues.json").write_text(json.dumps(issues, indent=1))
     learners = len(pc.unique(table.column("learner_id"))) if table.num_rows else 0

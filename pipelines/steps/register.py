@@ -84,12 +84,15 @@ def register_kt(
     challenger = {"test_auc": best["test_auc"], "latency_p99_ms": best["latency_p99_ms"]}
     champion = None
     current = versions.alias_version(client, name, CHAMPION)
-    if current is not None and current.version != version:
+    if current is not None and str(current.version) != version:
         rows = pd.read_parquet(folders["features"] / "training_set.parquet")
         test = rows[rows["split"] == "test"].reset_index(drop=True)
         loaded = load_kt(settings, f"models:/{name}/{current.version}")
         p = predict_rows(loaded.model, test, loaded.vocab, ctx.params.data.max_seq_len)
-        champion = {"version": current.version, "test_auc": kt_metrics(test["correct"], p)["auc"]}
+        champion = {
+            "version": str(current.version),
+            "test_auc": kt_metrics(test["correct"], p)["auc"],
+        }
         ctx.report(
             f"champion v{current.version}: test AUC {champion['test_auc']:.4f} on the same rows"
         )
@@ -133,12 +136,12 @@ def register_rec(
     challenger = {"test_recall_at_k": best["test_recall_at_k"]}
     champion = None
     current = versions.alias_version(client, name, CHAMPION)
-    if current is not None and current.version != version:
+    if current is not None and str(current.version) != version:
         rows = pd.read_parquet(folders["features"] / "training_set.parquet")
         histories, targets = holdout_last(item_sequences(rows[rows["split"] == "test"]))
         model = load_rec(settings, f"models:/{name}/{current.version}")
         metrics = rec_metrics(model, histories, targets, rec["k"])
-        champion = {"version": current.version, "test_recall_at_k": metrics["recall_at_k"]}
+        champion = {"version": str(current.version), "test_recall_at_k": metrics["recall_at_k"]}
     decision = decide(
         name,
         metric="test_recall_at_k",
@@ -193,9 +196,11 @@ def run(ctx: StepContext) -> StepResult:
     }
     evaluation = json.loads((folders["evaluate"] / "evaluation.json").read_text())
     client = tracking.client(ctx.settings)
+    rows = pd.read_parquet(folders["features"] / "training_set.parquet", columns=["timestamp"])
     tags = {
         "pipeline_profile": ctx.params.profile,
         "data_md5": md5_file(folders["features"] / "training_set.parquet"),
+        "data_end": rows["timestamp"].max().isoformat(),
         "source": source_name(ctx.params.data) or "*",
         "max_seq_len": str(ctx.params.data.max_seq_len),
     }

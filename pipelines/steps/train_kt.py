@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -32,13 +33,20 @@ def fit_candidate(
     train: list[Any],
     valid: list[Any],
     vocab: Vocabulary,
+    report: Callable[[str], None] | None = None,
 ) -> tuple[KTModel, list[dict[str, Any]], float]:
     """Fit one model; returns it, its learning curve and the fit time in seconds."""
     model = make_model(name, **hyper)
     curve: list[dict[str, Any]] = []
 
     def progress(p: FitProgress) -> None:
+        epoch = p.stage.startswith("epoch")
+        if epoch and p.done < p.total:
+            return  # per-batch reports: keep the end of each epoch only
         curve.append({"stage": p.stage, "done": p.done, "total": p.total, **dict(p.metrics)})
+        if report and epoch:
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in p.metrics.items())
+            report(f"{name} {p.stage}: {shown}")
 
     started = time.perf_counter()
     model.fit(train, valid, n_skills=vocab.n_skills, n_problems=vocab.n_items, progress=progress)
@@ -66,7 +74,7 @@ def run(ctx: StepContext) -> StepResult:
     for name in kt.models:
         hyper = dict(kt.hyper.get(name, {}))
         try:
-            model, curve, seconds = fit_candidate(name, hyper, train, valid, vocab)
+            model, curve, seconds = fit_candidate(name, hyper, train, valid, vocab, ctx.report)
         except (ImportError, ValueError) as exc:
             if isinstance(exc, ValueError) and "unknown KT model" not in str(exc):
                 raise

@@ -11,6 +11,7 @@ and stops the pipeline before anything is trained or registered.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -49,6 +50,7 @@ def validate_snapshot(df: pd.DataFrame, issues: list[str], *, now: datetime) -> 
         ("ExpectColumnValuesToBeInSet", {"column": rule, "value_set": [True]})
         for rule in TRAINING_RULES
     ]
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     report = run_suite("events", checked, suite)
     report.checks.extend(CheckResult("lake_file_check", None, False, issue, []) for issue in issues)
     return report
