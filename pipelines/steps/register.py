@@ -31,14 +31,13 @@ from pipelines.steps.train_rec import item_sequences
 
 
 def registry_fingerprint(settings: Settings) -> dict[str, Any]:
-    """What of the registry configuration a rerun depends on (URI, names, gate settings)."""
-    uri = settings.mlflow_tracking_uri
+    """What of the registry configuration a rerun depends on (URI, names, gate settings).
+
+    The registry's content is not part of it: after resetting a registry, rerun with
+    ``--force`` to register again."""
     gate = settings.pipeline
     return {
-        "uri": uri,
-        "db_exists": Path(uri.removeprefix("sqlite:///")).is_file()
-        if uri.startswith("sqlite:///")
-        else True,
+        "uri": settings.mlflow_tracking_uri,
         "names": model_names(settings),
         "gate": [gate.auc_tolerance, gate.recall_tolerance, gate.min_auc, gate.latency_budget_ms],
     }
