@@ -23,6 +23,7 @@ from learnloop.commands import (
     pipeline,
     users,
 )
+from learnloop.commands.serve import serve
 from learnloop.commands.up import up
 from learnloop.console import CliError, console
 from learnloop.log import configure_logging
@@ -49,6 +50,7 @@ app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(drift.app, name="drift")
 app.add_typer(users.app, name="users")
 app.command("up")(up)
+app.command("serve")(serve)
 
 
 @app.command("version")

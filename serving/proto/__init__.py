@@ -1,0 +1,1 @@
+"""gRPC contract of RES (``recommender.proto``) and its generated, committed Python stubs."""

@@ -1,0 +1,95 @@
+"""RES's HTTP API (FastAPI, mounted on the BentoML service): ``POST /recommendations``.
+
+Built with ``learnloop.web.create_service_app`` like every learnloop service: RFC 9457 problem
+bodies for bad requests (422 naming each field), request ids, RED metrics. Under BentoML its
+``/healthz``, ``/readyz`` and ``/metrics`` are BentoML's (they answer first); the service wires
+readiness and the metrics registry into them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+
+from learnloop import __version__
+from learnloop.web import FieldProblem, ProblemError, ReadinessCheck, create_service_app
+from learnloop.web.openapi import problem_responses
+from serving.res.runtime import ResRuntime
+from serving.res.schemas import (
+    RecommendationRequest,
+    RecommendationResponse,
+    recommendation_response,
+)
+
+DESCRIPTION = (
+    "Recommendation service (RES): next items for a learner from the champion KT model and "
+    "recommender, the learner's online features and the skill graph. Items never have "
+    "unmastered prerequisites; each carries machine-readable reasons. Unknown learners get a "
+    "cold-start answer. `served.degraded` flags answers that used fallbacks. Put `exposure` "
+    "into the context of the events about served items."
+)
+
+
+def runtime_of(request: Request) -> ResRuntime:
+    """The process's runtime (503 until the service has started)."""
+    runtime: ResRuntime | None = getattr(request.app.state, "runtime", None)
+    if runtime is None or not runtime.ready:
+        raise ProblemError(503, "RES is starting; retry shortly", headers={"Retry-After": "2"})
+    return runtime
+
+
+def check_request(body: RecommendationRequest, runtime: ResRuntime) -> None:
+    """Limits that depend on settings and the served catalog (422 naming the field)."""
+    errors = []
+    max_k = runtime.settings.serving.max_k
+    if body.k > max_k:
+        errors.append(FieldProblem(field="k", reason=f"at most {max_k}, got {body.k}"))
+    if body.course_id is not None and body.course_id not in runtime.index.course_ids:
+        errors.append(FieldProblem(field="course_id", reason=f"unknown course {body.course_id!r}"))
+    if errors:
+        detail = "; ".join(f"{e.field}: {e.reason}" for e in errors)
+        raise ProblemError(
+            422, detail, slug="validation-error", title="Invalid request", errors=errors
+        )
+
+
+def create_res_app() -> FastAPI:
+    """The RES HTTP app; set ``app.state.runtime`` before serving requests."""
+    router = APIRouter(tags=["recommendations"])
+
+    @router.post(
+        "/recommendations",
+        response_model=RecommendationResponse,
+        summary="Next items for a learner",
+        responses=problem_responses(422, 503),
+    )
+    async def recommend(body: RecommendationRequest, request: Request) -> RecommendationResponse:
+        runtime = runtime_of(request)
+        check_request(body, runtime)
+        result = await runtime.recommend(body.query(), body.platform)
+        return recommendation_response(body.learner_id, result)
+
+    @router.get("/model", summary="Served model versions and catalog size")
+    async def model(request: Request) -> dict[str, Any]:
+        return runtime_of(request).describe()
+
+    app = create_service_app(
+        title="learnloop RES",
+        service="res",
+        version=__version__,
+        description=DESCRIPTION,
+        routers=[router],
+        checks=[ReadinessCheck("models", _ready_probe(lambda: app))],
+    )
+    app.state.runtime = None
+    return app
+
+
+def _ready_probe(get_app: Callable[[], FastAPI]) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        runtime = getattr(get_app().state, "runtime", None)
+        return bool(runtime is not None and runtime.ready)
+
+    return probe
