@@ -1,9 +1,8 @@
 """The local platform: start every component on embedded defaults, print URLs, stop cleanly.
 
-Components start in dependency order (broker → topics → data → stream consumers → API) as
-child processes in their own
-process groups; stopping (Ctrl-C) tears them down in reverse order. Later components (serving,
-consumers, MLflow UI) register here too.
+Components start in dependency order (broker → topics → data → first champion → stream
+consumers → API → RES and LPS → MLflow UI) as child processes in their own process groups;
+stopping (Ctrl-C) tears them down in reverse order.
 """
 
 from __future__ import annotations
@@ -48,6 +47,7 @@ class LocalStack:
             self._ensure_champion()
             self._start_ingestion()
             self._start_api()
+            self._start_serving()
             self._start_mlflow_ui()
         except BaseException:
             self.stop()
@@ -133,6 +133,40 @@ class LocalStack:
             self.processes.append(process.start())
         base = f"http://{api.host}:{api.port}"
         self.urls.update({"api": base, "docs": f"{base}/docs", "health": f"{base}/healthz"})
+
+    def _start_serving(self) -> None:
+        """RES (HTTP + gRPC) and LPS (``bentoml serve``), started together, then awaited."""
+        from learnloop.commands.serve import serving_process, wait_ready
+
+        serving = self.settings.serving
+        wanted = {"res": serving.res_port, "lps": serving.lps_port, "res gRPC": serving.grpc_port}
+        for name, port in wanted.items():
+            if port_open(port):
+                raise RuntimeError(
+                    f"{name} port {port} is busy; set LEARNLOOP_SERVING__"
+                    + {"res": "RES_PORT", "lps": "LPS_PORT", "res gRPC": "GRPC_PORT"}[name]
+                )
+        urls = {"res": self.settings.res_url, "lps": self.settings.lps_url}
+        started = []
+        with console.status("starting RES and LPS (BentoML; ~40 s)"):
+            for name in ("res", "lps"):
+                process = serving_process(
+                    name,
+                    self.settings,
+                    port=wanted[name],
+                    log_path=self.workdir / f"{name}.log",
+                )
+                self.processes.append(process.start())
+                started.append(process)
+            for process in started:
+                wait_ready(process, urls[process.name])
+        self.urls.update(
+            {
+                "res": f"{urls['res']}/recommendations",
+                "res gRPC": self.settings.res_grpc_address,
+                "lps": f"{urls['lps']}/paths",
+            }
+        )
 
     def wait(self) -> None:
         """Block until Ctrl-C or until a component dies (then raise with its log tail)."""

@@ -4,18 +4,26 @@ FastAPI services (and the gateway, which mounts them all) run under uvicorn; RES
 under ``bentoml serve`` (the process is replaced by it, so signals reach the server directly).
 All bind ``LEARNLOOP_API__HOST``/``LEARNLOOP_API__PORT`` unless ``--host``/``--port`` say
 otherwise; RES also serves gRPC on ``LEARNLOOP_SERVING__GRPC_PORT``.
+
+The helpers below also start RES / LPS as child processes (``learnloop up``, tests, benchmark).
+BentoML binds its port before the service has loaded its models, so readiness is ``/readyz``
+answering 200, not the port opening.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 
+from learnloop.localstack import ManagedProcess
 from learnloop.settings import REPO_ROOT, Settings, get_settings
 
 BENTO_SERVICES = {"res": "serving.res.service:RES", "lps": "serving.lps.service:LPS"}
@@ -54,7 +62,7 @@ def bentoml_argv(service: str, host: str, port: int) -> list[str]:
 
 
 def bentoml_env(
-    settings: Settings, service: str, base: dict[str, str] | None = None
+    settings: Settings, service: str, base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """Environment of a BentoML server: a home of its own (BentoML wipes the Prometheus folder
     of its home on start, so RES and LPS must not share one), no usage tracking."""
@@ -64,6 +72,41 @@ def bentoml_env(
     env.setdefault("BENTOML_DO_NOT_TRACK", "true")
     env.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     return env
+
+
+def serving_process(
+    service: str,
+    settings: Settings,
+    *,
+    port: int,
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    host: str = "127.0.0.1",
+) -> ManagedProcess:
+    """A ``bentoml serve`` child process of RES or LPS (not started yet)."""
+    return ManagedProcess(
+        service,
+        bentoml_argv(service, host, port),
+        port=port,
+        log_path=log_path,
+        env=bentoml_env(settings, service, env),
+        startup_timeout=120,
+    )
+
+
+def wait_ready(process: ManagedProcess, url: str, *, timeout: float = 240.0) -> None:
+    """Block until ``url``/readyz answers 200 (raise with the log tail if the process dies)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not process.running:
+            raise RuntimeError(f"{process.name} stopped while starting:\n{process.log_tail()}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{process.name} not ready after {timeout:.0f}s:\n{process.log_tail()}")
 
 
 def serve(
