@@ -210,9 +210,16 @@ def remeasure_latency(args: argparse.Namespace, models: list[str], datasets: lis
         for name in models:
             saved = CACHE / "models" / f"{name}-{dataset}.npz"
             path = run_path("ours", name, dataset, 1, quick=False)
-            if not (saved.is_file() and path.is_file()):
+            if not path.is_file():
                 continue
             result = json.loads(path.read_text())
+            cheap = name not in DEEP_MODELS and result.get("fit_s", 1e9) < 120
+            if not saved.is_file() and cheap:  # refit the selected setting (results unchanged)
+                make_model(name, **result["params"]).fit(
+                    as_rows(fold.train), n_skills=fold.n_skills, n_problems=fold.n_problems
+                ).save(saved)
+            if not saved.is_file():
+                continue
             result["latency"] = latency.measure(load_model(saved), test, repeats=1000)
             path.write_text(json.dumps(result, indent=1, default=float) + "\n")
             lat = result["latency"]

@@ -50,9 +50,10 @@ def main() -> None:
     train_s = time.perf_counter() - t0
     known = test["skill_name"].isin(set(train["skill_name"]))
     preds = np.full(len(test), train["correct"].mean())
-    if known.any():
-        out = model.predict(data=test[known].copy())
-        preds[known.to_numpy()] = out["correct_predictions"].to_numpy()
+    if known.any():  # pyBKT returns its rows regrouped: align on order_id, not position
+        out = model.predict(data=test[known].copy()).set_index("order_id")
+        order = test.loc[known, "order_id"].to_numpy()
+        preds[known.to_numpy()] = out.loc[order, "correct_predictions"].to_numpy()
     y = test["correct"].to_numpy()
     print(
         json.dumps(
