@@ -268,9 +268,11 @@ class PipelineSettings(BaseModel):
         default=None, description="Hyper-parameters (DVC params); default <repo>/params.yaml."
     )
     quick: bool = Field(default=False, description="Quick mode: small sample, fast models.")
-    quick_max_learners: int = Field(default=400, ge=10)
+    quick_max_learners: int | None = Field(
+        default=None, ge=10, description="Learner sample of quick runs (None: all)."
+    )
     quick_kt_models: list[str] = Field(default_factory=lambda: ["bkt"])
-    quick_rec_models: list[str] = Field(default_factory=lambda: ["popularity"])
+    quick_rec_models: list[str] = Field(default_factory=lambda: ["popularity", "transitions"])
     auc_tolerance: float = Field(
         default=0.005, ge=0, description="Challenger AUC may trail the champion's by this."
     )

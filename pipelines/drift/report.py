@@ -40,10 +40,12 @@ def _plots(result: DriftResult) -> list[tuple[str, str]]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from pipelines.drift.monitor import with_derived
+
     samples = result.samples
     if not samples:
         return []
-    ref, cur = samples["reference"], samples["current"]
+    ref, cur = with_derived(samples["reference"]), with_derived(samples["current"])
     out = []
     names = [f.feature for f in result.features]
     if names:
