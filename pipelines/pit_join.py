@@ -146,12 +146,16 @@ def _keys(views: list[ViewSpec]) -> list[str]:
 
 
 def feast_join(
-    entities: pd.DataFrame, offline_root: Path, settings: Settings, service: str = SERVICE
+    entities: pd.DataFrame,
+    offline_root: Path,
+    settings: Settings,
+    views: list[ViewSpec] | None = None,
 ) -> pd.DataFrame:
     """The same join by Feast's own ``get_historical_features`` (reference; small data only).
 
-    Feast drops rows without a feature row at or before their time; they come back here with
-    the no-history values, and rows are re-joined by key, not by position.
+    ``views`` default to the service's. Feast's file store drops a row when any requested view
+    has no feature row at or before its time; such rows come back here with the no-history
+    values (ask one view at a time to compare view by view). Rows are re-joined by key.
     """
     from features.feature_repo.store import apply, open_store
 
@@ -164,12 +168,12 @@ def feast_join(
     )
     store = open_store(repo_settings)
     apply(repo_settings, store)
+    views = views or service_views(SERVICE, offline_root)
+    refs = [f"{view.name}:{feature}" for view in views for feature in view.features]
     frame = entities.reset_index(drop=True).copy()
     frame["__row"] = range(len(frame))
-    found = store.get_historical_features(
-        entity_df=frame, features=store.get_feature_service(service)
-    ).to_df()
-    names = [f for view in service_views(service, offline_root) for f in view.features]
+    found = store.get_historical_features(entity_df=frame, features=refs).to_df()
+    names = [f for view in views for f in view.features]
     merged = frame.merge(found[["__row", *names]], on="__row", how="left").sort_values("__row")
     for name in names:
         merged[name] = merged[name].fillna(EMPTY.get(name, 0))
