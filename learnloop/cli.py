@@ -24,6 +24,7 @@ from learnloop.commands import (
     users,
 )
 from learnloop.commands.serve import serve
+from learnloop.commands.simulate import simulate
 from learnloop.commands.up import up
 from learnloop.console import CliError, console
 from learnloop.log import configure_logging
@@ -51,6 +52,7 @@ app.add_typer(drift.app, name="drift")
 app.add_typer(users.app, name="users")
 app.command("up")(up)
 app.command("serve")(serve)
+app.command("simulate")(simulate)
 
 
 @app.command("version")
