@@ -40,6 +40,7 @@ RESULTS = ROOT / "results"
 RUNS = RESULTS / "kt"
 CACHE = RESULTS / "cache"
 MAX_LEN = 200
+QUICK_LEARNERS = 120  # --quick: train learners per dataset (valid/test: a third of that)
 THREADS = None  # models.kt.deep.trainer.default_threads(): free cores, 1 on a busy machine
 ORDER = ["bkt", "pfa", "irt1pl", "irt2pl", "bestlr", "dkt", "sakt", "simplekt", "akt"]
 
@@ -237,7 +238,7 @@ def run_one(source: str, name: str, dataset: str, fold_k: int, args: argparse.Na
     if source == "ours":
         fold = load_fold(args.root, dataset, fold_k)
         result = run_ours(
-            name, subset(fold, 300) if args.quick else fold, args.quick, args.max_epochs
+            name, subset(fold, QUICK_LEARNERS) if args.quick else fold, args.quick, args.max_epochs
         )
     else:
         result = refs.run(source, name, args.root, dataset, fold_k, MAX_LEN)
