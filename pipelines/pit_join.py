@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from learnloop.settings import Settings
 
 SERVICE = "recommendation_v1"
+ROW_COLUMNS = ["learner_id", "event_id", "timestamp", "item_id", "skill_id", "correct"]
 # Feature values of a key with no history yet: counts 0, smoothed rates at their prior.
 EMPTY: dict[str, float] = {
     "accuracy": 0.5,
@@ -105,6 +106,37 @@ def _cast(column: Any, target: pa.DataType) -> Any:
     if pa.types.is_timestamp(target) and column.type.tz is None:
         column = column.cast(pa.timestamp("us")).cast(target)  # DuckDB naive TIMESTAMP = UTC
     return column.cast(target)
+
+
+def graded_rows(events: pd.DataFrame) -> pd.DataFrame:
+    """Answers with an outcome, one row per skill, in the order of ``events``."""
+    answers = events[(events["verb"] == "answered") & events["correct"].notna()]
+    rows = answers[["learner_id", "event_id", "timestamp", "object_id", "skill_ids", "correct"]]
+    rows = rows.explode("skill_ids").dropna(subset=["skill_ids"])
+    rows = rows.rename(columns={"object_id": "item_id", "skill_ids": "skill_id"})
+    rows["correct"] = rows["correct"].astype("int8")
+    return rows[ROW_COLUMNS].reset_index(drop=True)
+
+
+def answers_with_features(events: pa.Table, tables_dir: Path) -> tuple[pd.DataFrame, list[str]]:
+    """The graded answers of ``events`` (learner/time order, one row per skill) with the
+    service's features as of just before each answer (entity time = answer time - 1 µs, so
+    an answer never sees its own outcome); the offline tables are written to ``tables_dir``.
+    Returns the rows and the feature names."""
+    events = events.sort_by([("learner_id", "ascending"), ("timestamp", "ascending")])
+    build_feature_tables(events, tables_dir)
+    rows = graded_rows(events.to_pandas())
+    entities = pd.DataFrame(
+        {
+            "learner_id": rows["learner_id"],
+            "item_id": rows["item_id"],
+            "event_timestamp": rows["timestamp"] - pd.Timedelta(microseconds=1),
+        }
+    )
+    views = service_views(offline_root=tables_dir)
+    joined = point_in_time_join(entities, views, tables_dir)
+    features = [f for view in views for f in view.features]
+    return pd.concat([rows, joined[features]], axis=1), features
 
 
 def point_in_time_join(

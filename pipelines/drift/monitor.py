@@ -107,8 +107,7 @@ def load_window(
     only answers after ``after`` (the champion's training data end: newly labelled ones)."""
     from features.lake import EVENTS_DATASET
     from learnloop.resources import lake_from_settings
-    from pipelines.pit_join import build_feature_tables, point_in_time_join, service_views
-    from pipelines.steps.features import graded_rows
+    from pipelines.pit_join import answers_with_features
 
     lake = lake_from_settings(settings)
     flt = pc.field("source") == source if source else None
@@ -117,27 +116,16 @@ def load_window(
         empty = pd.DataFrame(columns=["learner_id", "timestamp", "correct", "in_window"])
         now = end or datetime.now().astimezone()
         return Window(empty, now - timedelta(days=days), now)
-    table = table.sort_by([("learner_id", "ascending"), ("timestamp", "ascending")])
-    rows = graded_rows(table.to_pandas())
+    with tempfile.TemporaryDirectory() as tmp:
+        rows, _ = answers_with_features(table, Path(tmp))
+    if rows.empty:
+        now = end or datetime.now().astimezone()
+        return Window(rows.assign(in_window=False), now - timedelta(days=days), now)
     latest = rows["timestamp"].max().to_pydatetime()
     end = min(end, latest) if end else latest
     start = end - timedelta(days=days)
     if after is not None and after > start:
         start = after
-    with tempfile.TemporaryDirectory() as tmp:
-        tables = Path(tmp) / "feature_tables"
-        build_feature_tables(table, tables)
-        entities = pd.DataFrame(
-            {
-                "learner_id": rows["learner_id"],
-                "item_id": rows["item_id"],
-                "event_timestamp": rows["timestamp"] - pd.Timedelta(microseconds=1),
-            }
-        )
-        views = service_views(offline_root=tables)
-        joined = point_in_time_join(entities, views, tables)
-    features = [f for v in views for f in v.features]
-    rows = pd.concat([rows, joined[features]], axis=1)
     rows["in_window"] = (rows["timestamp"] > start) & (rows["timestamp"] <= end)
     return Window(rows, start, end)
 

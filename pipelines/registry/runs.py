@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,6 +91,32 @@ def requirements(model_kind: str) -> list[str]:
     return reqs
 
 
+@contextmanager
+def _challenger_run(
+    settings: Settings,
+    kind: str,
+    section: dict[str, Any],
+    tags: dict[str, str],
+    params: dict[str, Any],
+    hyper: dict[str, Any],
+) -> Iterator[Any]:
+    """A run for the challenger of ``section`` with its tags, params and every candidate's
+    metrics (the challenger's also unprefixed)."""
+    import mlflow
+
+    selected = section["selected"]
+    name = f"{kind} {selected}"
+    with mlflow.start_run(experiment_id=experiment_id(settings), run_name=name) as run:
+        mlflow.set_tags({**tags, "kind": kind, "model_kind": selected})
+        hp = {f"hp.{k}": v for k, v in hyper.items()}
+        mlflow.log_params({"model": selected, **params, **hp})
+        metrics = _flat_metrics("", section["candidates"][selected])
+        for candidate, values in section["candidates"].items():
+            metrics |= _flat_metrics(f"{candidate}.", values)
+        mlflow.log_metrics(metrics)
+        yield run
+
+
 def log_kt(
     settings: Settings,
     *,
@@ -105,15 +133,9 @@ def log_kt(
     candidates = json.loads((folders["train_kt"] / "candidates.json").read_text())
     curves = json.loads((folders["train_kt"] / "curves.json").read_text())
     rows = pd.read_parquet(folders["features"] / "training_set.parquet")
-    with mlflow.start_run(experiment_id=experiment_id(settings), run_name=f"kt {selected}") as run:
-        mlflow.set_tags({**tags, "kind": "kt", "model_kind": selected})
-        hyper = {f"hp.{k}": v for k, v in kt.get("selected_params", {}).items()}
-        mlflow.log_params({"model": selected, **params, **hyper})
-        metrics = _flat_metrics("", kt["candidates"][selected])
-        for name, values in kt["candidates"].items():
-            metrics |= _flat_metrics(f"{name}.", values)
-        metrics |= _flat_metrics("sim_", kt.get("simulation") or {})
-        mlflow.log_metrics(metrics)
+    hyper = kt.get("selected_params", {})
+    with _challenger_run(settings, "kt", kt, tags, params, hyper) as run:
+        mlflow.log_metrics(_flat_metrics("sim_", kt.get("simulation") or {}))
         for name, points in curves.items():
             for step, point in enumerate(points, 1):
                 mlflow.log_metrics(_flat_metrics(f"{name}.curve.", point), step=step)
@@ -183,15 +205,8 @@ def log_rec(
     rec = evaluation["rec"]
     selected = rec["selected"]
     candidates = json.loads((folders["train_rec"] / "candidates.json").read_text())
-    name = f"rec {selected}"
-    with mlflow.start_run(experiment_id=experiment_id(settings), run_name=name) as run:
-        mlflow.set_tags({**tags, "kind": "rec", "model_kind": selected})
-        hyper = {f"hp.{k}": v for k, v in candidates[selected].get("params", {}).items()}
-        mlflow.log_params({"model": selected, "k": rec["k"], **params, **hyper})
-        metrics = _flat_metrics("", rec["candidates"][selected])
-        for cand, values in rec["candidates"].items():
-            metrics |= _flat_metrics(f"{cand}.", values)
-        mlflow.log_metrics(metrics)
+    hyper = candidates[selected].get("params", {})
+    with _challenger_run(settings, "rec", rec, tags, {"k": rec["k"], **params}, hyper) as run:
         example = pd.DataFrame({"history": [["item-a", "item-b"]], "k": [5]})
         info = mlflow.pyfunc.log_model(
             name="model",

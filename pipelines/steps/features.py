@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pyarrow.parquet as pq
 
 from features.validation import DataValidationError, validate_training_set
 from pipelines.context import StepContext, StepResult
 from pipelines.kt_data import SPLITS, Vocabulary, assign_split
-from pipelines.pit_join import build_feature_tables, point_in_time_join, service_views
+from pipelines.pit_join import answers_with_features
 from pipelines.steps.ingest import sample_learners
 from pipelines.steps.validate import failure_message
 
@@ -35,17 +34,6 @@ FEATURE_RANGES: dict[str, tuple[float | None, float | None]] = {
     "item_attempt_count": (0, None),
     "popularity_7d": (0, None),
 }
-ROW_COLUMNS = ["learner_id", "event_id", "timestamp", "item_id", "skill_id", "correct"]
-
-
-def graded_rows(events: pd.DataFrame) -> pd.DataFrame:
-    """Answers with an outcome, one row per skill, in learner/time order."""
-    answers = events[(events["verb"] == "answered") & events["correct"].notna()]
-    rows = answers[["learner_id", "event_id", "timestamp", "object_id", "skill_ids", "correct"]]
-    rows = rows.explode("skill_ids").dropna(subset=["skill_ids"])
-    rows = rows.rename(columns={"object_id": "item_id", "skill_ids": "skill_id"})
-    rows["correct"] = rows["correct"].astype("int8")
-    return rows[ROW_COLUMNS].reset_index(drop=True)
 
 
 def run(ctx: StepContext) -> StepResult:
@@ -53,23 +41,10 @@ def run(ctx: StepContext) -> StepResult:
     data = ctx.params.data
     table = pq.read_table(ctx.input("ingest") / "events.parquet")
     table = sample_learners(table, data.max_learners, data.seed)
-    tables = ctx.out / "feature_tables"
-    counts = build_feature_tables(table, tables)
-    rows = graded_rows(table.to_pandas())
-    if rows.empty:
+    training, features = answers_with_features(table, ctx.out / "feature_tables")
+    if training.empty:
         raise DataValidationError("no graded answers (verb 'answered' with an outcome) to train on")
-    ctx.report(f"joining features for {len(rows)} rows ({counts})")
-    entities = pd.DataFrame(
-        {
-            "learner_id": rows["learner_id"],
-            "item_id": rows["item_id"],
-            "event_timestamp": rows["timestamp"] - pd.Timedelta(microseconds=1),
-        }
-    )
-    views = service_views(offline_root=tables)
-    joined = point_in_time_join(entities, views, tables)
-    features = [f for view in views for f in view.features]
-    training = pd.concat([rows, joined[features]], axis=1)
+    ctx.report(f"{len(training)} answers with point-in-time features")
     training["split"] = assign_split(
         training["learner_id"], valid=data.valid_fraction, test=data.test_fraction, seed=data.seed
     )

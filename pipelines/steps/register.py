@@ -53,6 +53,19 @@ def validation_passed(folders: dict[str, Path]) -> bool:
     return all(p.is_file() and json.loads(p.read_text())["success"] for p in reports)
 
 
+def new_version(client: Any, name: str, model_uri: str) -> tuple[str, Any]:
+    """Register ``model_uri`` as a new version of ``name`` with the alias ``challenger``;
+    returns it and the current champion version (``None`` if none, or if it is this one)."""
+    import mlflow
+
+    from pipelines.registry import versions
+
+    version = str(mlflow.register_model(model_uri, name).version)
+    versions.set_challenger(client, name, version)
+    current = versions.alias_version(client, name, CHAMPION)
+    return version, current if current is not None and str(current.version) != version else None
+
+
 def register_kt(
     ctx: StepContext,
     client: Any,
@@ -61,9 +74,6 @@ def register_kt(
     tags: dict[str, str],
 ) -> dict[str, Any]:
     """Log, register and gate the KT challenger."""
-    import mlflow
-
-    from pipelines.registry import versions
     from pipelines.registry.loading import load_kt
     from pipelines.registry.runs import log_kt
 
@@ -76,14 +86,12 @@ def register_kt(
         tags=tags,
         params={f"data.{k}": v for k, v in ctx.params.section("data").items()},
     )
-    version = str(mlflow.register_model(logged.model_uri, name).version)
-    versions.set_challenger(client, name, version)
+    version, current = new_version(client, name, logged.model_uri)
     kt = evaluation["kt"]
     best = kt["candidates"][kt["selected"]]
     challenger = {"test_auc": best["test_auc"], "latency_p99_ms": best["latency_p99_ms"]}
     champion = None
-    current = versions.alias_version(client, name, CHAMPION)
-    if current is not None and str(current.version) != version:
+    if current is not None:
         rows = pd.read_parquet(folders["features"] / "training_set.parquet")
         test = rows[rows["split"] == "test"].reset_index(drop=True)
         loaded = load_kt(settings, f"models:/{name}/{current.version}")
@@ -119,9 +127,6 @@ def register_rec(
     tags: dict[str, str],
 ) -> dict[str, Any]:
     """Log, register and gate the recommender challenger."""
-    import mlflow
-
-    from pipelines.registry import versions
     from pipelines.registry.loading import load_rec
     from pipelines.registry.runs import log_rec
 
@@ -129,13 +134,11 @@ def register_rec(
     name = model_names(settings)["rec"]
     rec = evaluation["rec"]
     logged = log_rec(settings, evaluation=evaluation, folders=folders, tags=tags, params={})
-    version = str(mlflow.register_model(logged.model_uri, name).version)
-    versions.set_challenger(client, name, version)
+    version, current = new_version(client, name, logged.model_uri)
     best = rec["candidates"][rec["selected"]]
     challenger = {"test_recall_at_k": best["test_recall_at_k"]}
     champion = None
-    current = versions.alias_version(client, name, CHAMPION)
-    if current is not None and str(current.version) != version:
+    if current is not None:
         rows = pd.read_parquet(folders["features"] / "training_set.parquet")
         histories, targets = holdout_last(item_sequences(rows[rows["split"] == "test"]))
         model = load_rec(settings, f"models:/{name}/{current.version}")

@@ -10,8 +10,13 @@ import pytest
 
 from features.importers.kt_folds import kt_dataset_table
 from learnloop.settings import Settings
-from pipelines.pit_join import build_feature_tables, feast_join, point_in_time_join, service_views
-from pipelines.steps.features import graded_rows
+from pipelines.pit_join import (
+    build_feature_tables,
+    feast_join,
+    graded_rows,
+    point_in_time_join,
+    service_views,
+)
 
 pytestmark = pytest.mark.integration
 
