@@ -8,6 +8,7 @@ stopping (Ctrl-C) tears them down in reverse order.
 from __future__ import annotations
 
 import logging
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ class LocalStack:
     dataset: str | None = "assist2009"
     processes: list[ManagedProcess] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
+    jobs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
     def workdir(self) -> Path:
@@ -44,11 +46,11 @@ class LocalStack:
         try:
             self._start_broker()
             self._prepare_data()
-            self._ensure_champion()
             self._start_ingestion()
             self._start_api()
             self._start_serving()
             self._start_mlflow_ui()
+            self._ensure_champion()
         except BaseException:
             self.stop()
             raise
@@ -97,11 +99,13 @@ class LocalStack:
             self.urls[f"{name} metrics"] = f"http://127.0.0.1:{port}/metrics"
 
     def _ensure_champion(self) -> None:
-        from pipelines.bootstrap import ensure_champion
+        from pipelines.bootstrap import start_champion_job
 
-        with console.status("training the first champion (quick pipeline, once; ~2 min)"):
-            if ensure_champion(self.settings, self.workdir / "pipeline.log"):
-                console.print(f"champion registered; log: {self.workdir / 'pipeline.log'}")
+        log = self.workdir / "pipeline.log"
+        job = start_champion_job(self.settings, log)
+        if job is not None:
+            self.jobs.append(job)
+            self.urls["first champion"] = f"training in the background (~2 min), log: {log}"
 
     def _start_mlflow_ui(self) -> None:
         from pipelines.bootstrap import mlflow_ui
@@ -178,6 +182,11 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stop every component, newest first."""
+        from pipelines.bootstrap import stop_job
+
+        for job in self.jobs:
+            stop_job(job)
+        self.jobs.clear()
         for process in reversed(self.processes):
             process.stop()
         self.processes.clear()

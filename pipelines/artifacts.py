@@ -134,6 +134,12 @@ class ArtifactStore:
             and state.outputs_md5 == self.outputs_md5(step)
         )
 
+    def clean_leftovers(self) -> None:
+        """Remove staging / replaced folders a killed run left behind (call under the lock)."""
+        state = self.root / STATE_DIR
+        for leftover in [*state.glob("*.staging-*"), *state.glob("*.old-*")]:
+            shutil.rmtree(leftover, ignore_errors=True)
+
     def staging_dir(self, step: str) -> Path:
         """A fresh folder to write ``step``'s outputs into before they are published."""
         staging = self.root / STATE_DIR / f"{step}.staging-{os.getpid()}"

@@ -1,8 +1,8 @@
 """First-start helpers for ``learnloop up``: a quick champion, and the MLflow UI.
 
-:func:`ensure_champion` runs ``learnloop pipeline run --quick`` (a couple of minutes on the
-shipped data) unless a pipeline profile has already promoted a champion, so serving finds
-``models:/learnloop-kt@champion`` at the first ``make up``. Skipped with
+:func:`start_champion_job` runs ``learnloop pipeline run --quick`` in the background (about
+1.5 minutes on the shipped data) unless a pipeline profile has already promoted a champion, so
+``models:/learnloop-kt@champion`` appears shortly after the first ``make up``. Skipped with
 ``LEARNLOOP_PIPELINE__BOOTSTRAP_ON_UP=false``.
 """
 
@@ -27,21 +27,34 @@ def champion_marker(settings: Settings) -> Path | None:
     return None
 
 
-def ensure_champion(settings: Settings, log_path: Path) -> bool:
-    """Train and register a quick champion if none was promoted yet; True if it ran."""
+def start_champion_job(settings: Settings, log_path: Path) -> subprocess.Popen[bytes] | None:
+    """Start training a quick champion in the background if none was promoted yet.
+
+    Returns the running job (its output goes to ``log_path``), or ``None`` when a champion
+    exists or ``LEARNLOOP_PIPELINE__BOOTSTRAP_ON_UP=false``. Serving picks the champion up
+    when its alias appears (registry polling), so ``learnloop up`` does not wait for it.
+    """
     if not settings.pipeline.bootstrap_on_up or champion_marker(settings) is not None:
-        return False
+        return None
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
-        done = subprocess.run(
+        return subprocess.Popen(  # the job outlives this function; stopped by the stack
             [sys.executable, "-m", "learnloop.cli", "pipeline", "run", "--quick"],
             stdout=log,
             stderr=subprocess.STDOUT,
-            check=False,
+            start_new_session=True,
         )
-    if done.returncode != 0:
-        raise RuntimeError(f"training the first champion failed; see {log_path}")
-    return True
+
+
+def stop_job(job: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """Stop a background job (SIGTERM, then SIGKILL); a half-run pipeline publishes nothing."""
+    if job.poll() is None:
+        job.terminate()
+        try:
+            job.wait(timeout)
+        except subprocess.TimeoutExpired:
+            job.kill()
+            job.wait()
 
 
 def mlflow_ui(settings: Settings, workdir: Path) -> ManagedProcess | None:

@@ -154,6 +154,7 @@ def run_pipeline(
     run = RunReport(root=root, profile=params.profile)
     notify = listener or (lambda step, event: None)
     with _locked(root):
+        store.clean_leftovers()
         for spec in ordered:
             outcome = _run_one(
                 spec, store, settings, params, force=force, notify=notify, report=report
