@@ -88,23 +88,28 @@ def slug(text: str) -> str:
 
 
 def population(
-    pack_dir: Path, n: int, seed: int
+    settings: Settings, n: int, seed: int
 ) -> tuple[list[Learner], dict[str, dict[str, float]]]:
-    """Learners part-way through a course: mastery of the lessons before their position."""
+    """Learners part-way through a course: they mastered what its lesson ``at`` needs (earlier
+    lessons and every prerequisite, across courses) and nothing after."""
     from features.datasets.content_pack import ContentPack
+    from serving.factory import content_dir, content_index
 
     rng = random.Random(seed)
-    pack = ContentPack(pack_dir)
+    pack = ContentPack(content_dir(settings))
+    prerequisites = content_index(settings).prerequisites
     learners, mastery = [], {}
     for i in range(n):
         course = pack.course(COURSES[i % len(COURSES)])
         lessons = [le for le in course.lessons if le.learning_objectives and le.problem_ids]
         at = rng.randrange(1, len(lessons) - 5)
-        done = [o.skill for le in lessons[:at] for o in le.learning_objectives]
+        now = [o.skill for o in lessons[at].learning_objectives]
+        done = {o.skill for le in lessons[:at] for o in le.learning_objectives}
+        done |= set().union(*(prerequisites.ancestors(s) for s in now)) - set(now)
         learner_id = f"bench-{i:04d}"
-        mastery[learner_id] = {s: rng.uniform(0.86, 0.99) for s in done}
+        mastery[learner_id] = {s: rng.uniform(0.86, 0.99) for s in sorted(done)}
         history = [f"oat-{p}" for p in lessons[at - 1].problem_ids[-5:]]
-        goal = [o.skill for o in lessons[min(at + 3, len(lessons) - 1)].learning_objectives][:2]
+        goal = [o.skill for o in lessons[at + 3].learning_objectives][:2]
         learners.append(Learner(learner_id, slug(course.course), history, goal))
     return learners, mastery
 
@@ -425,7 +430,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="Shorter runs (CI).")
-    parser.add_argument("--learners", type=int, default=600)
+    parser.add_argument("--learners", type=int, default=400)
     parser.add_argument(
         "--rates", type=lambda s: [int(x) for x in s.split(",")], default=[300, 400, 500, 600, 800]
     )
@@ -446,15 +451,11 @@ def main() -> None:
     }
     os.environ.update(env)
     settings = Settings()
-    pack_dir = (
-        settings.datasets_path / "content"
-        if settings.dataset_dir is None
-        else settings.dataset_dir / "content"
-    )
+    pack_dir = datasets_dir(settings) / "content"
     processes = []
     try:
         print("setting up: learners, feature store, registry ...", flush=True)
-        learners, mastery = population(pack_dir, args.learners, seed=7)
+        learners, mastery = population(settings, args.learners, seed=7)
         lps = serving_process("lps", settings, port=ports["lps"], log_path=work / "lps.log").start()
         processes.append(lps)
         fill_feature_store(settings, mastery)

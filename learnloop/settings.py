@@ -366,7 +366,7 @@ class ServingSettings(BaseModel):
         default=60.0, gt=0, description="Online feature lookup budget; then defaults (flagged)."
     )
     max_k: int = Field(default=100, ge=1, le=1000, description="Largest k RES accepts.")
-    candidates: int = Field(default=80, ge=1, description="Shortlist re-ranked per request.")
+    candidates: int = Field(default=40, ge=1, description="Shortlist re-ranked per request.")
     max_skill_lookups: int = Field(
         default=48, ge=1, description="Per-skill mastery rows read per online lookup."
     )

@@ -30,6 +30,22 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
+class CachedPrerequisites(PrerequisiteMap):
+    """A :class:`PrerequisiteMap` that remembers each skill's ancestors (the map is immutable;
+    the planner asks for the same closures thousands of times per plan). The returned sets are
+    shared: read them, do not change them."""
+
+    def __init__(self, prerequisites: Mapping[str, Sequence[str]]) -> None:
+        super().__init__(prerequisites)
+        self._ancestors: dict[str, set[str]] = {}
+
+    def ancestors(self, skill: str) -> set[str]:
+        found = self._ancestors.get(skill)
+        if found is None:
+            found = self._ancestors[skill] = super().ancestors(skill)
+        return found
+
+
 def catalog_item_id(problem_id: str) -> str:
     """Catalog id of a content-pack problem (as ``services.catalog.importer.item_id``)."""
     return f"oat-{problem_id}"
@@ -155,7 +171,7 @@ def build_content_index(pack_dir: Path, prerequisites: Mapping[str, Sequence[str
     named = {s for p in problems for s in p.skills if s.strip()}
     skills = sorted(set(prerequisites) | {p for ps in prerequisites.values() for p in ps} | named)
     skill_pos = {s: i for i, s in enumerate(skills)}
-    prereq_map = PrerequisiteMap({s: list(prerequisites.get(s, ())) for s in skills})
+    prereq_map = CachedPrerequisites({s: list(prerequisites.get(s, ())) for s in skills})
     rows: list[int] = []
     cols: list[int] = []
     pre_rows: list[int] = []

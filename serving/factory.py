@@ -70,6 +70,7 @@ def res_runtime(settings: Settings, index: ContentIndex | None = None) -> Any:
         store=settings.features.online_store,
         breaker=breaker(settings, "res", "feature_store"),
         timeout_s=settings.serving.feature_timeout_ms / 1000.0,
+        inline=settings.features.online_store == "sqlite",
     )
     return ResRuntime(
         settings,

@@ -48,13 +48,18 @@ class FeastReader:
     def __call__(
         self, learner_id: str, skills: Sequence[str], with_activity: bool
     ) -> tuple[dict[str, Any] | None, dict[str, float], dict[str, float]]:
-        activity = None
-        if with_activity:
-            row = self.store.get_online_features(
-                features=ACTIVITY_REFS, entity_rows=[{"learner_id": learner_id}]
-            ).to_dict()
-            if row.get("event_count", [None])[0] is not None:
-                activity = {name: row[name][0] for name in LEARNER_ACTIVITY_FEATURES}
+        from feast.errors import FeastObjectNotFoundException
+
+        try:
+            return self._read(learner_id, skills, with_activity)
+        except FeastObjectNotFoundException:
+            # definitions applied after this process cached the registry: reload it once
+            self.store.refresh_registry()
+            return self._read(learner_id, skills, with_activity)
+
+    def _read(
+        self, learner_id: str, skills: Sequence[str], with_activity: bool
+    ) -> tuple[dict[str, Any] | None, dict[str, float], dict[str, float]]:
         mastery: dict[str, float] = {}
         practiced: dict[str, float] = {}
         if skills:  # one call per feature view: joining both per skill row costs 4x
@@ -67,11 +72,20 @@ class FeastReader:
                     mastery[skill] = float(value)
                     if isinstance(stamp, int | float) and stamp > 0:
                         practiced[skill] = float(stamp)
+        activity = None
+        if with_activity and not mastery:  # known mastery already says the learner is not new
+            row = self.store.get_online_features(
+                features=ACTIVITY_REFS, entity_rows=[{"learner_id": learner_id}]
+            ).to_dict()
+            if row.get("event_count", [None])[0] is not None:
+                activity = {name: row[name][0] for name in LEARNER_ACTIVITY_FEATURES}
         return activity, mastery, practiced
 
 
 class OnlineFeatures:
-    """Time-boxed, circuit-broken lookups (see the module docstring)."""
+    """Time-boxed, circuit-broken lookups (see the module docstring). ``inline`` runs them on
+    the caller's thread (a local SQLite store: a thread hop costs more than the read; no
+    time budget then, the breaker still applies)."""
 
     def __init__(
         self,
@@ -81,8 +95,10 @@ class OnlineFeatures:
         breaker: CircuitBreaker,
         timeout_s: float,
         workers: int = 4,
+        inline: bool = False,
     ) -> None:
         self._make_reader = reader
+        self.inline = inline
         self._reader: Lookup | None = None
         self.store = store
         self.breaker = breaker
@@ -108,10 +124,13 @@ class OnlineFeatures:
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
         try:
-            future = loop.run_in_executor(
-                self._pool, self._read, learner_id, list(skills), with_activity
-            )
-            result = await asyncio.wait_for(future, self.timeout_s)
+            if self.inline:  # a local file: no thread hop (a hung network store needs one)
+                result = self._read(learner_id, list(skills), with_activity)
+            else:
+                future = loop.run_in_executor(
+                    self._pool, self._read, learner_id, list(skills), with_activity
+                )
+                result = await asyncio.wait_for(future, self.timeout_s)
         except TimeoutError:
             self._failed("timeout", started)
             return None

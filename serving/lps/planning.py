@@ -31,6 +31,7 @@ from serving.tracing import tracer
 logger = logging.getLogger(__name__)
 SERVICE = "lps"
 CACHE_LEARNERS = 50_000
+MAX_ROUNDS = 4  # RES round trips of the closure walk before asking for the rest at once
 
 
 class PathRequestError(ValueError):
@@ -104,8 +105,7 @@ class PathService:
         self, learner_id: str, goals: list[str], budget_minutes: float | None
     ) -> StoredPath:
         """Plan a path for the learner and store it."""
-        skills = self.needed_skills(goals)
-        mastery, served = await self.mastery(learner_id, skills)
+        mastery, served = await self.mastery(learner_id, goals)
         started = time.perf_counter()
         with tracer().start_as_current_span("lps.plan"):
             path = await asyncio.to_thread(self.plan, goals, mastery, budget_minutes)
@@ -113,14 +113,13 @@ class PathService:
             time.perf_counter() - started
         )
         PREDICTIONS.labels(SERVICE, "path-planner", "1", "default").inc()
-        assumed = {s: [mastery[s], None] for s in skills if s in mastery}
         return await asyncio.to_thread(
             self.store.create,
             learner_id=learner_id,
             goals=goals,
             budget_minutes=budget_minutes,
             plan=plan_to_dict(path),
-            assumed=assumed,
+            assumed={s: [m, None] for s, m in mastery.items()},
             served=served,
         )
 
@@ -136,41 +135,67 @@ class PathService:
             raise PathRequestError("goal_skills", str(exc)) from exc
 
     async def mastery(
-        self, learner_id: str, skills: list[str]
+        self, learner_id: str, goals: list[str]
     ) -> tuple[dict[str, float], dict[str, Any]]:
-        """Mastery of ``skills`` from RES, else the cached answer, else priors (flagged)."""
+        """Mastery a plan for ``goals`` needs: from RES, else the learner's cached answer,
+        else priors (flagged in ``served`` and counted)."""
         reason = "res_not_configured"
         if self.res is not None:
             try:
-                reply = await self.res.score(learner_id, skills, [])
+                return await self._from_res(learner_id, goals)
             except ResUnavailableError as exc:
                 reason = "res_unavailable"
                 logger.warning("RES unavailable for a plan: %s", exc)
             except ResRejectedError as exc:
                 raise PathRequestError("learner_id", str(exc)) from exc
-            else:
-                mastery = {m.skill_id: m.mastery for m in reply.skills}
-                served = {
-                    "source": "res",
-                    "degraded": list(reply.served.degraded),
-                    "kt": {"name": reply.served.kt.name, "version": reply.served.kt.version},
-                }
-                self._remember(learner_id, mastery, served)
-                return mastery, served
+        skills = self.needed_skills(goals)
         cached = self._cache.get(learner_id)
         if (
             cached is not None
             and time.monotonic() - cached[0] <= self.settings.serving.lps_cache_ttl_s
         ):
             DEGRADED.labels(SERVICE, f"{reason}:cached").inc()
-            wanted = set(skills)
-            known = {s: v for s, v in cached[1].items() if s in wanted}
-            priors = {s: self.estimator.prior_mastery(s) for s in skills if s not in known}
+            priors = {s: self.estimator.prior_mastery(s) for s in skills}
+            known = {s: v for s, v in cached[1].items() if s in priors}
             served = {**cached[2], "source": "cached", "degraded": [reason]}
             return {**priors, **known}, served
         DEGRADED.labels(SERVICE, f"{reason}:prior").inc()
         priors = {s: self.estimator.prior_mastery(s) for s in skills}
         return priors, {"source": "prior", "degraded": [reason], "kt": None}
+
+    async def _from_res(
+        self, learner_id: str, goals: list[str]
+    ) -> tuple[dict[str, float], dict[str, Any]]:
+        """Walk back from the goals level by level, asking RES for each level's mastery and
+        going on only through unmastered skills (what the planner's closure visits); past
+        ``MAX_ROUNDS`` levels, everything still reachable is asked at once."""
+        assert self.res is not None
+        parents = self.index.prerequisites.parents
+        known: dict[str, float] = {}
+        level = list(goals)
+        served: dict[str, Any] = {}
+        for rounds in range(1, len(parents) + 1):
+            if rounds == MAX_ROUNDS:
+                reachable = set().union(*(self.index.prerequisites.ancestors(s) for s in level))
+                level = sorted((reachable | set(level)) - known.keys())
+            reply = await self.res.score(learner_id, level, [])
+            known.update({m.skill_id: m.mastery for m in reply.skills})
+            served = {
+                "source": "res",
+                "degraded": list(reply.served.degraded),
+                "kt": {"name": reply.served.kt.name, "version": reply.served.kt.version},
+            }
+            unmastered = [s for s in level if not self._mastered(s, known)]
+            level = sorted({p for s in unmastered for p in parents.get(s, ()) if p not in known})
+            if not level:
+                break
+        self._remember(learner_id, known, served)
+        return known, served
+
+    def _mastered(self, skill: str, mastery: dict[str, float]) -> bool:
+        pos = self.index.skill_pos[skill]
+        value = mastery.get(skill, self.estimator.model.prior[pos])
+        return bool(value >= self.estimator.model.threshold[pos])
 
     def _remember(self, learner_id: str, mastery: dict[str, float], served: dict[str, Any]) -> None:
         previous = self._cache.pop(learner_id, None)

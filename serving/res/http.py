@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 
 from learnloop import __version__
 from learnloop.web import FieldProblem, ProblemError, ReadinessCheck, create_service_app
@@ -65,11 +65,12 @@ def create_res_app() -> FastAPI:
         summary="Next items for a learner",
         responses=problem_responses(422, 503),
     )
-    async def recommend(body: RecommendationRequest, request: Request) -> RecommendationResponse:
+    async def recommend(body: RecommendationRequest, request: Request) -> Response:
         runtime = runtime_of(request)
         check_request(body, runtime)
         result = await runtime.recommend(body.query(), body.platform)
-        return recommendation_response(body.learner_id, result)
+        answer = recommendation_response(body.learner_id, result)  # built typed, dumped once
+        return Response(answer.model_dump_json(), media_type="application/json")
 
     @router.get("/model", summary="Served model versions and catalog size")
     async def model(request: Request) -> dict[str, Any]:

@@ -26,7 +26,6 @@ from serving.tracing import tracer
 logger = logging.getLogger(__name__)
 SERVICE = "res"
 CHALLENGER = "challenger"
-MAX_LOOKUPS = 4  # frontier search: at most this many online lookups per request
 
 
 @dataclass(frozen=True)
@@ -265,21 +264,28 @@ class ResRuntime:
     async def _learner(
         self, engine: Engine, learner_id: str, anchors: list[str], order: list[str]
     ) -> tuple[LearnerView, list[str]]:
-        """Observed mastery around the request: anchors, then the curriculum chunk by chunk
-        while every skill read so far is mastered (the learner's frontier is further on)."""
+        """Observed mastery around the request, in at most two lookups.
+
+        With anchors (history, skill filter) those skills say where the learner is. Otherwise
+        the course's skills are probed every ``stride`` (one lookup), and the window from just
+        before the first unmastered probe is read densely (the frontier and its prerequisites).
+        Skills not read count at their prior: unmastered, so nothing past them is unlocked.
+        """
         budget = self.settings.serving.max_skill_lookups
-        anchored = set(anchors)
-        rest = [s for s in order if s not in anchored]
-        first = max(budget - len(anchors), 16)
-        chunk, rest = rest[:first], rest[first:]
-        view, ok = await self._merge(LearnerView(), learner_id, anchors + chunk, with_activity=True)
-        lookups = 1
-        while (
-            ok and rest and lookups < MAX_LOOKUPS and all(engine.mastered(s, view) for s in chunk)
-        ):
-            chunk, rest = rest[:budget], rest[budget:]
-            view, ok = await self._merge(view, learner_id, chunk, with_activity=False)
-            lookups += 1
+        if anchors or len(order) <= budget:
+            view, ok = await self._merge(
+                LearnerView(), learner_id, anchors or order, with_activity=True
+            )
+            return view, [] if ok else ["features_unavailable"]
+        stride = -(-len(order) // budget)
+        probes = order[::stride]
+        view, ok = await self._merge(LearnerView(), learner_id, probes, with_activity=True)
+        if not ok or not view.mastery:
+            return view, [] if ok else ["features_unavailable"]
+        first = next((i for i, s in enumerate(probes) if not engine.mastered(s, view)), len(probes))
+        start = max(0, (first - 1) * stride)
+        window = [s for s in order[start : start + budget] if s not in view.mastery]
+        view, ok = await self._merge(view, learner_id, window, with_activity=False)
         return view, [] if ok else ["features_unavailable"]
 
     async def _merge(

@@ -58,17 +58,21 @@ def runtime(
     return rt
 
 
-def test_reads_the_frontier_chunk_by_chunk(
+def test_finds_the_frontier_in_two_lookups(
     tiny_settings: Settings, tiny_index: ContentIndex
 ) -> None:
     store = MemoryStore({"ada": {"a": 0.95, "b": 0.9, "c": 0.3}})
     rt = runtime(tiny_settings, tiny_index, store)
     store.calls.clear()
     result = asyncio.run(rt.recommend(Query("ada", k=3, course_id="algebra-one")))
-    assert store.calls == [["a", "b"], ["c", "d"]]  # a, b mastered: read on to find the frontier
+    # 4 course skills, 2 per lookup: probe a and c (stride 2); c unmastered: read from a on
+    assert store.calls == [["a", "c"], ["b"]]
     assert [r.item_id for r in result.items][:2] in (["oat-p4", "oat-p5"], ["oat-p5", "oat-p4"])
     assert result.served.degraded == [] and not result.served.cold_start
     assert result.served.kt.name == "content-pack-bkt" and result.served.arm == "champion"
+    store.calls.clear()
+    asyncio.run(rt.recommend(Query("ada", k=3, history=("oat-p1",))))
+    assert len(store.calls) == 1  # history anchors the lookup
 
 
 def test_unknown_learner_gets_a_cold_start_answer(
