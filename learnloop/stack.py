@@ -55,6 +55,11 @@ class LocalStack:
             self.stop()
             raise
 
+    def _launch(self, process: ManagedProcess) -> None:
+        """Start ``process``, registered first so that an interrupted start still stops it."""
+        self.processes.append(process)
+        process.start()
+
     def _start_broker(self) -> None:
         kafka = self.settings.kafka
         if not kafka.embedded:
@@ -95,7 +100,7 @@ class LocalStack:
                 port=port,
                 log_path=self.workdir / f"{name}.log",
             )
-            self.processes.append(process.start())
+            self._launch(process)
             self.urls[f"{name} metrics"] = f"http://127.0.0.1:{port}/metrics"
 
     def _ensure_champion(self) -> None:
@@ -113,7 +118,7 @@ class LocalStack:
         process = mlflow_ui(self.settings, self.workdir)
         if process is not None:
             with console.status("starting the MLflow UI"):
-                self.processes.append(process.start())
+                self._launch(process)
             self.urls["mlflow"] = f"http://127.0.0.1:{self.settings.mlflow.ui_port}"
 
     def _start_api(self) -> None:
@@ -134,7 +139,7 @@ class LocalStack:
             raise RuntimeError(f"port {api.port} is busy; set LEARNLOOP_API__PORT")
         process = ManagedProcess("api", argv, port=api.port, log_path=self.workdir / "api.log")
         with console.status("starting the API"):
-            self.processes.append(process.start())
+            self._launch(process)
         base = f"http://{api.host}:{api.port}"
         self.urls.update({"api": base, "docs": f"{base}/docs", "health": f"{base}/healthz"})
 
@@ -160,7 +165,7 @@ class LocalStack:
                     port=wanted[name],
                     log_path=self.workdir / f"{name}.log",
                 )
-                self.processes.append(process.start())
+                self._launch(process)
                 started.append(process)
             for process in started:
                 wait_ready(process, urls[process.name])

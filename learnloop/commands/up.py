@@ -31,12 +31,12 @@ def up(
     """Start broker, lake, API (and every other local component), print URLs, run until Ctrl-C."""
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack like Ctrl-C does
     stack = LocalStack(get_settings(), dataset=dataset or None)
-    stack.start()
-    table = Table("component", "address", title="learnloop is up")
-    for name, url in stack.urls.items():
-        table.add_row(name, url)
-    console.print(table)
     try:
+        stack.start()
+        table = Table("component", "address", title="learnloop is up")
+        for name, url in stack.urls.items():
+            table.add_row(name, url)
+        console.print(table)
         if not check:
             console.print("press Ctrl-C to stop")
             stack.wait()
