@@ -109,7 +109,7 @@ def population(
         learner_id = f"bench-{i:04d}"
         mastery[learner_id] = {s: rng.uniform(0.86, 0.99) for s in sorted(done)}
         history = [f"oat-{p}" for p in lessons[at - 1].problem_ids[-5:]]
-        goal = [o.skill for o in lessons[at + 3].learning_objectives][:2]
+        goal = [o.skill for o in lessons[at + 3].learning_objectives if o.skill.strip()][:2]
         learners.append(Learner(learner_id, slug(course.course), history, goal))
     return learners, mastery
 
@@ -418,7 +418,7 @@ def report(runs: list[Run], args: argparse.Namespace, setup: dict[str, Any]) -> 
         f"Setup: {setup['learners']} learners in the online store ({setup['mastery_rows']} "
         f"mastery rows), catalog of {setup['catalog_items']} items; champion: BKT over "
         f"{setup['kt_skills']} skills + item-kNN ({setup['rec_catalog_overlap']} catalog items); "
-        "RES and LPS with one BentoML worker each.",
+        f"RES with {setup['res_workers']} BentoML worker(s), LPS with one.",
     ]
     (RESULTS / "serving.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -434,6 +434,7 @@ def main() -> None:
     parser.add_argument(
         "--rates", type=lambda s: [int(x) for x in s.split(",")], default=[300, 400, 500, 600, 800]
     )
+    parser.add_argument("--workers", type=int, default=1, help="BentoML workers of RES.")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary data dir.")
     args = parser.parse_args()
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -460,7 +461,13 @@ def main() -> None:
         processes.append(lps)
         fill_feature_store(settings, mastery)
         register_champion(settings, pack_dir, learners)
-        res = serving_process("res", settings, port=ports["res"], log_path=work / "res.log").start()
+        res = serving_process(
+            "res",
+            settings,
+            port=ports["res"],
+            log_path=work / "res.log",
+            env={**os.environ, "LEARNLOOP_SERVING__WORKERS": str(args.workers)},
+        ).start()
         processes.append(res)
         urls = {
             "res": f"http://127.0.0.1:{ports['res']}",
@@ -480,6 +487,7 @@ def main() -> None:
             "catalog_items": served["catalog"]["items"],
             "kt_skills": served["champion"]["kt_skills_from_model"],
             "rec_catalog_overlap": served["champion"]["rec_catalog_overlap"],
+            "res_workers": args.workers,
         }
         report(runs, args, setup)
     finally:

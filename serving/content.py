@@ -69,6 +69,17 @@ class SkillTable:
     threshold: FloatArray
 
 
+@dataclass(frozen=True)
+class Part:
+    """Rows of the item matrices (a course, or the whole catalog), sliced once."""
+
+    rows: IntArray  # sorted global item positions
+    item_skills: sp.csr_matrix
+    item_prereqs: sp.csr_matrix
+    skill_mean: sp.csr_matrix
+    item_kind: IntArray
+
+
 @dataclass
 class ContentIndex:
     """Items, skills and the structure between them as arrays (see the module docstring)."""
@@ -95,6 +106,7 @@ class ContentIndex:
         counts = np.maximum(np.asarray(self.item_skills.sum(axis=1)).ravel(), 1.0)
         self.skill_mean = sp.csr_matrix(sp.diags(1.0 / counts) @ self.item_skills)
         self._course_masks: dict[str, npt.NDArray[np.bool_]] = {}
+        self._parts: dict[str | None, Part] = {}
 
     @property
     def n_items(self) -> int:
@@ -112,6 +124,24 @@ class ContentIndex:
             mask = self.item_course == index
             self._course_masks[course_id] = mask
         return mask
+
+    def part(self, course_id: str | None) -> Part:
+        """The matrices restricted to one course's items (``None``: every item); cached."""
+        found = self._parts.get(course_id)
+        if found is None:
+            rows = (
+                np.arange(self.n_items, dtype=np.int64)
+                if course_id is None
+                else np.flatnonzero(self.course_mask(course_id)).astype(np.int64)
+            )
+            found = self._parts[course_id] = Part(
+                rows=rows,
+                item_skills=sp.csr_matrix(self.item_skills[rows]),
+                item_prereqs=sp.csr_matrix(self.item_prereqs[rows]),
+                skill_mean=sp.csr_matrix(self.skill_mean[rows]),
+                item_kind=self.item_kind[rows],
+            )
+        return found
 
     def kind_mask(self, kinds: Sequence[str]) -> npt.NDArray[np.bool_]:
         """Items whose content type is one of ``kinds``."""

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from models.policy import LearnerState, ZPDReranker
-from serving.content import ContentIndex, FloatArray, IntArray
+from serving.content import CONTENT_TYPES, ContentIndex, FloatArray, IntArray, Part
 from serving.knowledge import ArrayEstimator, SkillModel, skill_model
 
 DAY = 86_400.0
@@ -167,16 +167,17 @@ class Engine:
                 m[pos] = value
         return m
 
-    def scope(self, query: Query) -> npt.NDArray[np.bool_]:
-        """Items matching the request's filters."""
+    def filters(self, part: Part, query: Query) -> npt.NDArray[np.bool_]:
+        """Rows of ``part`` matching the request's content-type and skill filters."""
         index = self.index
-        mask = np.ones(index.n_items, dtype=bool)
-        if query.course_id:
-            mask &= index.course_mask(query.course_id)
+        mask = np.ones(part.rows.size, dtype=bool)
         if query.content_types:
-            mask &= index.kind_mask(query.content_types)
+            codes = [CONTENT_TYPES.index(k) for k in query.content_types if k in CONTENT_TYPES]
+            mask &= np.isin(part.item_kind, codes)
         if query.skills:
-            mask &= index.skill_mask(query.skills)
+            columns = [index.skill_pos[s] for s in query.skills if s in index.skill_pos]
+            hits = part.item_skills[:, columns].sum(axis=1) if columns else np.zeros(mask.size)
+            mask &= np.asarray(hits).ravel() > 0
         return mask
 
     def rank(self, query: Query, learner: LearnerView, now: float) -> list[Ranked]:
@@ -184,24 +185,27 @@ class Engine:
         index = self.index
         m = self.mastery_vector(learner)
         unmastered = (m < self.skills.threshold).astype(np.float64)
-        blocked = index.item_prereqs @ unmastered > 0
-        open_skill = index.item_skills @ unmastered > 0
-        scope = self.scope(query)
         seen = [index.item_pos[i] for i in query.history if i in index.item_pos]
-        eligible = scope & ~blocked & open_skill
-        if query.exclude_seen and seen:
-            eligible[seen] = False
         note: list[dict[str, Any]] = []
-        if not eligible.any() and not (scope & ~blocked).any():
-            scope = np.ones(index.n_items, dtype=bool)  # nothing reachable in the filters
-            eligible = ~blocked & open_skill
+        part = index.part(query.course_id)
+        scope = self.filters(part, query)
+        blocked = part.item_prereqs @ unmastered > 0
+        if not (scope & ~blocked).any():  # nothing reachable in the filters: whole catalog
+            part = index.part(None)
+            scope = np.ones(index.n_items, dtype=bool)
+            blocked = part.item_prereqs @ unmastered > 0
             note = [{"code": "scope_widened", "reason": "no reachable item matches the filters"}]
-        relevance = self._history_relevance(query.history)
+        eligible = scope & ~blocked & (part.item_skills @ unmastered > 0)
+        if query.exclude_seen and seen:
+            eligible[np.isin(part.rows, seen)] = False
         if not eligible.any():
-            return self._keep_practising(scope & ~blocked, m, seen, query.k)
-        p = index.skill_mean @ self.skills.p_correct_skills(m)
+            allowed = np.zeros(index.n_items, dtype=bool)
+            allowed[part.rows[scope & ~blocked]] = True
+            return self._keep_practising(allowed, m, seen, query.k)
+        relevance = self._history_relevance(query.history)[part.rows]
+        p = part.skill_mean @ self.skills.p_correct_skills(m)
         zpd = np.exp(-0.5 * ((p - TARGET) / WIDTH) ** 2)
-        headroom = index.item_skills @ (1.0 - m)
+        headroom = part.item_skills @ (1.0 - m)
         score = np.where(eligible, headroom * zpd + RELEVANCE_WEIGHT * relevance, -np.inf)
         shortlist = _top(score, max(self.candidates, query.k))
         state = LearnerState(
@@ -210,10 +214,11 @@ class Engine:
             seen=dict(Counter(index.item_ids[i] for i in seen)),
             now=now / DAY,
         )
+        ids = {index.item_ids[part.rows[i]]: i for i in shortlist}
         if relevance.any():
-            candidates: Any = {index.item_ids[i]: float(relevance[i]) for i in shortlist}
+            candidates: Any = {item: float(relevance[i]) for item, i in ids.items()}
         else:
-            candidates = [index.item_ids[i] for i in shortlist]
+            candidates = list(ids)
         ranked = self.reranker.rank(state, candidates, query.k)
         # the policy calls a learner without item history cold; the online store may know more
         drop = "" if learner.is_cold else "cold_start"
@@ -221,7 +226,7 @@ class Engine:
             Ranked(
                 r.item_id,
                 r.score,
-                round(float(p[index.item_pos[r.item_id]]), 4),
+                round(float(p[ids[r.item_id]]), 4),
                 r.skills,
                 [*note, *(x for x in r.reasons if x.get("code") != drop)],
             )
