@@ -59,6 +59,7 @@ class LearnerView:
     mastery: dict[str, float] = field(default_factory=dict)
     practiced_at: dict[str, float] = field(default_factory=dict)  # skill -> unix seconds
     activity: dict[str, Any] | None = None
+    behind: frozenset[str] = frozenset()  # not read, before the frontier: not recommended
 
     @property
     def is_cold(self) -> bool:
@@ -196,6 +197,10 @@ class Engine:
             blocked = part.item_prereqs @ unmastered > 0
             note = [{"code": "scope_widened", "reason": "no reachable item matches the filters"}]
         eligible = scope & ~blocked & (part.item_skills @ unmastered > 0)
+        if learner.behind:
+            behind = np.zeros(index.n_skills)
+            behind[[index.skill_pos[s] for s in learner.behind if s in index.skill_pos]] = 1.0
+            eligible &= ~(part.item_skills @ behind > 0)
         if query.exclude_seen and seen:
             eligible[np.isin(part.rows, seen)] = False
         if not eligible.any():

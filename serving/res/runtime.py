@@ -12,7 +12,7 @@ import asyncio
 import gc
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from learnloop.settings import Settings
@@ -268,14 +268,14 @@ class ResRuntime:
 
         With anchors (history, skill filter) those skills say where the learner is. Otherwise
         the course's skills are probed every ``stride`` (one lookup), and the window from just
-        before the first unmastered probe is read densely (the frontier and its prerequisites).
-        Skills not read count at their prior: unmastered, so nothing past them is unlocked.
+        before the first unmastered probe is read densely with its skills' prerequisites (the
+        frontier). Unread skills count at their prior (so nothing past them is unlocked), and
+        unread skills before the window are not recommended (the learner is past them).
         """
         budget = self.settings.serving.max_skill_lookups
         if anchors or len(order) <= budget:
-            view, ok = await self._merge(
-                LearnerView(), learner_id, anchors or order, with_activity=True
-            )
+            skills = anchors or order
+            view, ok = await self._merge(LearnerView(), learner_id, skills, with_activity=True)
             return view, [] if ok else ["features_unavailable"]
         stride = -(-len(order) // budget)
         probes = order[::stride]
@@ -284,9 +284,15 @@ class ResRuntime:
             return view, [] if ok else ["features_unavailable"]
         first = next((i for i, s in enumerate(probes) if not engine.mastered(s, view)), len(probes))
         start = max(0, (first - 1) * stride)
-        window = [s for s in order[start : start + budget] if s not in view.mastery]
-        view, ok = await self._merge(view, learner_id, window, with_activity=False)
-        return view, [] if ok else ["features_unavailable"]
+        parents = self.index.prerequisites.parents
+        window = order[start : start + budget]
+        wanted = [*window, *(p for s in window for p in parents.get(s, ()))]
+        read = set(probes)
+        missing = [s for s in dict.fromkeys(wanted) if s not in read]
+        view, ok = await self._merge(view, learner_id, missing, with_activity=False)
+        read.update(missing)
+        behind = frozenset(s for s in order[:start] if s not in read)
+        return replace(view, behind=behind), [] if ok else ["features_unavailable"]
 
     async def _merge(
         self, view: LearnerView, learner_id: str, skills: list[str], *, with_activity: bool

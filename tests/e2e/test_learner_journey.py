@@ -1,9 +1,8 @@
 """End to end on real processes: broker + gateway (uvicorn) with the shipped content imported
 on first start. register → login → browse the catalog → take an assessment built from catalog
-exercises → progress shows updated mastery, computed by the progress consumer from Kafka.
-
-The last step of the issue's journey (RES recommendations change accordingly) needs the serving
-layer (issue 8), which has not landed: it is a skipped test below until it does.
+exercises → progress shows updated mastery, computed by the progress consumer from Kafka →
+RES recommendations change accordingly (feature consumer → Feast online store → RES, a real
+``bentoml serve`` process).
 """
 
 from __future__ import annotations
@@ -27,13 +26,13 @@ ADMIN_PASSWORD = "instructor password 123"
 
 
 @pytest.fixture(scope="module")
-def platform_url(
+def platform_env(
     broker: ManagedProcess, dataset_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+) -> dict[str, str]:
     data_dir = tmp_path_factory.mktemp("e2e")
     port = free_port()
     suffix = uuid.uuid4().hex[:8]
-    env = {
+    return {
         **os.environ,
         "LEARNLOOP_DATA_DIR": str(data_dir),
         "LEARNLOOP_DATASET_DIR": str(dataset_dir),
@@ -45,7 +44,17 @@ def platform_url(
         "LEARNLOOP_KAFKA__HEARTBEAT_INTERVAL_MS": "1000",
         "LEARNLOOP_PROGRESS__CONSUMER_GROUP": f"progress-e2e-{suffix}",
         "LEARNLOOP_NEW_USER_PASSWORD": ADMIN_PASSWORD,
+        "LEARNLOOP_INGEST__FEATURES_GROUP": f"features-e2e-{suffix}",
+        "LEARNLOOP_SERVING__RES_PORT": str(free_port()),
+        "LEARNLOOP_SERVING__GRPC_PORT": str(free_port()),
     }
+
+
+@pytest.fixture(scope="module")
+def platform_url(platform_env: dict[str, str]) -> Iterator[str]:
+    env = platform_env
+    data_dir = Path(env["LEARNLOOP_DATA_DIR"])
+    port = int(env["LEARNLOOP_API__PORT"])
     created = subprocess.run(
         [
             sys.executable, "-m", "learnloop.cli", "users", "create",
@@ -85,6 +94,54 @@ def _wait(check: Any, timeout: float = 90.0) -> Any:
     raise TimeoutError("not reached in time")
 
 
+def _assessment_for(
+    client: httpx.Client, teacher: dict[str, str], skill: str
+) -> tuple[str, dict[str, Any]]:
+    """An instructor's assessment from two catalog exercises of ``skill``: id and answer keys."""
+    exercises = client.get("/catalog/items", params={"skill": skill, "limit": 2}).json()["data"]
+    created = client.post(
+        "/assessments/from-catalog",
+        json={"title": f"Practice: {skill}", "item_ids": [e["id"] for e in exercises]},
+        headers=teacher,
+    )
+    assert created.status_code == 201, created.text
+    return created.json()["id"], {i["id"]: i for i in created.json()["items"]}
+
+
+def _new_learner(client: httpx.Client) -> dict[str, str]:
+    email, password = f"learner-{uuid.uuid4().hex[:6]}@example.com", "learner password 123"
+    registered = client.post(
+        "/auth/register", json={"email": email, "password": password, "full_name": "Lee"}
+    )
+    assert registered.status_code == 201
+    return _login(client, email, password)
+
+
+def _answer_correctly(
+    client: httpx.Client,
+    learner: dict[str, str],
+    attempt_id: str,
+    items: list[Any],
+    keys: dict[str, Any],
+) -> None:
+    for item in items:
+        key = keys[item["id"]]["answer"]
+        response = str(key["correct"]) if "correct" in key else key["accepted"][0]
+        graded = client.post(
+            f"/assessments/attempts/{attempt_id}/answers",
+            json={"item_id": item["id"], "response": response},
+            headers=learner,
+        )
+        assert graded.status_code == 201 and graded.json()["correct"], graded.text
+    submitted = client.post(f"/assessments/attempts/{attempt_id}/submit", headers=learner).json()
+    assert submitted["score"] == submitted["max_score"]
+
+
+def _mastery(client: httpx.Client, learner: dict[str, str]) -> Any:
+    skills = client.get("/progress/me", headers=learner).json()["skills"]
+    return {s["skill_id"]: s for s in skills} if skills else None
+
+
 def test_register_login_browse_assess_progress(platform_url: str) -> None:
     client = httpx.Client(base_url=platform_url, timeout=30)
     # the catalog holds the shipped content, with attribution
@@ -97,23 +154,10 @@ def test_register_login_browse_assess_progress(platform_url: str) -> None:
     # an instructor builds an assessment from two exercises of one skill
     teacher = _login(client, "teacher@example.com", ADMIN_PASSWORD)
     skill = items["data"][0]["skills"][0]
-    exercises = client.get("/catalog/items", params={"skill": skill, "limit": 2}).json()["data"]
-    created = client.post(
-        "/assessments/from-catalog",
-        json={"title": f"Practice: {skill}", "item_ids": [e["id"] for e in exercises]},
-        headers=teacher,
-    )
-    assert created.status_code == 201, created.text
-    keys = {i["id"]: i for i in created.json()["items"]}
-    assessment_id = created.json()["id"]
+    assessment_id, keys = _assessment_for(client, teacher, skill)
 
     # a learner registers, logs in, finds it, takes it
-    email, password = f"learner-{uuid.uuid4().hex[:6]}@example.com", "learner password 123"
-    registered = client.post(
-        "/auth/register", json={"email": email, "password": password, "full_name": "Lee"}
-    )
-    assert registered.status_code == 201
-    learner = _login(client, email, password)
+    learner = _new_learner(client)
     listed = client.get("/assessments", headers=learner).json()["data"]
     assert assessment_id in {a["id"] for a in listed}
     attempt = client.post(f"/assessments/{assessment_id}/attempts", headers=learner).json()
@@ -125,28 +169,92 @@ def test_register_login_browse_assess_progress(platform_url: str) -> None:
             f"/assessments/attempts/{attempt['id']}/items/{first['id']}/hints", headers=learner
         )
         assert hint.status_code == 200 and hint.json()["index"] == 0
-    for item in seen["items"]:
-        key = keys[item["id"]]["answer"]
-        response = str(key["correct"]) if "correct" in key else key["accepted"][0]
-        graded = client.post(
-            f"/assessments/attempts/{attempt['id']}/answers",
-            json={"item_id": item["id"], "response": response},
-            headers=learner,
-        )
-        assert graded.status_code == 201 and graded.json()["correct"], graded.text
-    submitted = client.post(f"/assessments/attempts/{attempt['id']}/submit", headers=learner).json()
-    assert submitted["score"] == submitted["max_score"]
+    _answer_correctly(client, learner, attempt["id"], seen["items"], keys)
 
     # progress: mastery rose above the prior, via Kafka and the progress consumer
-    def mastered() -> Any:
-        skills = client.get("/progress/me", headers=learner).json()["skills"]
-        return {s["skill_id"]: s for s in skills} if skills else None
-
-    mastery = _wait(mastered)
+    mastery = _wait(lambda: _mastery(client, learner))
     assert skill in mastery
     assert mastery[skill]["mastery"] > 0.5 and mastery[skill]["correct"] >= 1
 
 
-@pytest.mark.skip(reason="needs the serving layer (RES, issue 8), not landed yet")
-def test_recommendations_change_with_mastery(platform_url: str) -> None:
-    """After the journey above, RES recommendations for the learner should change."""
+@pytest.fixture(scope="module")
+def res_url(platform_env: dict[str, str], platform_url: str) -> Iterator[str]:
+    """RES (``bentoml serve``) and the feature consumer that feeds its online store, on the
+    platform's topics and data dir."""
+    from learnloop.commands.serve import serving_process, wait_ready
+    from learnloop.settings import Settings
+
+    env = platform_env
+    data_dir = Path(env["LEARNLOOP_DATA_DIR"])
+    metrics = free_port()
+    consumer = ManagedProcess(
+        "feature-consumer",
+        [
+            sys.executable,
+            "-m",
+            "learnloop.cli",
+            "ingest",
+            "features",
+            "--metrics-port",
+            str(metrics),
+        ],
+        port=metrics,
+        log_path=data_dir / "features.log",
+        env=env,
+    )
+    port = int(env["LEARNLOOP_SERVING__RES_PORT"])
+    res = serving_process(
+        "res", Settings(data_dir=data_dir), port=port, log_path=data_dir / "res.log", env=env
+    )
+    with consumer, res:
+        url = f"http://127.0.0.1:{port}"
+        wait_ready(res, url)
+        yield url
+
+
+def test_recommendations_change_with_mastery(platform_url: str, res_url: str) -> None:
+    """A learner answers; progress → ProgressUpdateEvent → feature consumer → Feast → RES: the
+    recommendations for that learner change and show the mastery progress computed."""
+    client = httpx.Client(base_url=platform_url, timeout=30)
+    courses = client.get("/catalog/courses", params={"q": "College Algebra"}).json()
+    course_id = courses["data"][0]["id"]
+    learner = _new_learner(client)
+    learner_id = client.get("/auth/userinfo", headers=learner).json()["sub"]
+
+    def recommend(skills: list[str]) -> dict[str, Any]:
+        body = {"learner_id": learner_id, "k": 5, "course_id": course_id, "skills": skills}
+        answer = httpx.post(f"{res_url}/recommendations", json=body, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def view_of(answer: dict[str, Any], skill: str) -> dict[str, Any]:
+        reasons = [r for i in answer["items"] for r in i["reasons"] if r.get("skill") == skill]
+        return {r["code"]: r for r in reasons}
+
+    # a new learner: RES starts them on a skill of the course's first lesson
+    cold = recommend([])
+    assert cold["served"]["cold_start"] and cold["items"]
+    skill = cold["items"][0]["skills"][0]
+    before = recommend([skill])
+    prior = view_of(before, skill)["new_skill"]["mastery"]
+    teacher = _login(client, "teacher@example.com", ADMIN_PASSWORD)
+    assessment_id, keys = _assessment_for(client, teacher, skill)
+
+    attempt = client.post(f"/assessments/{assessment_id}/attempts", headers=learner).json()
+    seen = client.get(f"/assessments/{assessment_id}", headers=learner).json()
+    _answer_correctly(client, learner, attempt["id"], seen["items"], keys)
+    mastery = _wait(lambda: _mastery(client, learner))[skill]["mastery"]
+    assert mastery > prior
+
+    def sees_new_mastery() -> dict[str, Any] | None:
+        answer = recommend([skill])
+        view = view_of(answer, skill)
+        if "new_skill" in view:
+            return answer if abs(view["new_skill"]["mastery"] - mastery) < 1e-3 else None
+        return answer if "all_mastered" in view else None  # mastered: practice, not new
+
+    after = _wait(sees_new_mastery, timeout=120)
+    assert not after["served"]["cold_start"] and not after["served"]["degraded"]
+    assert [(i["item_id"], i["score"]) for i in after["items"]] != [
+        (i["item_id"], i["score"]) for i in before["items"]
+    ]

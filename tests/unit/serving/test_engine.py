@@ -92,3 +92,8 @@ def test_score_reports_mastery_and_p_correct(engine: Engine) -> None:
     mastery, p = engine.score(LearnerView(mastery={"a": 0.9}), ["a", "b", "zz"], ["oat-p1", "nope"])
     assert mastery == {"a": (0.9, True), "b": (pytest.approx(0.1), False)}
     assert p == {"oat-p1": pytest.approx(0.9 * 0.9 + 0.1 * 0.2)}
+
+
+def test_skills_behind_the_frontier_are_not_recommended(engine: Engine) -> None:
+    ranked = engine.rank(Query("l", k=10), LearnerView(behind=frozenset({"a", "g"})), NOW)
+    assert set(ids(ranked)) == {"oat-p3"}  # b only: a and g are behind, c and d locked
