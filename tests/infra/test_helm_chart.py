@@ -43,6 +43,8 @@ PENDING_COMMANDS = {
     ("drift", "check"),
     ("pipeline", "trigger"),
 }
+
+
 def name(component: str) -> str:
     return f"{RELEASE}-{component}"
 
