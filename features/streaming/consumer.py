@@ -10,6 +10,7 @@ On a rebalance the buffered batch is flushed before partitions are given up.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import threading
@@ -201,12 +202,17 @@ class BatchConsumer:
     def _revoked(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         if self._buffer and not self._flush():
             self._buffer = []  # not durable: the next owner of these partitions re-reads them
-        if self.on_revoke is not None:
-            self.on_revoke(partitions)
-        self.assignment = []
+        self._release(partitions)
 
     def _lost(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self._buffer = []
+        self._release(partitions)
+
+    def _release(self, partitions: list[TopicPartition]) -> None:
+        """Forget partitions we no longer own, and their lag series (the new owner reports it)."""
+        for p in partitions:
+            with contextlib.suppress(KeyError):  # KeyError: never reported a lag for it
+                CONSUMER_LAG.remove(self.group_id, p.topic, str(p.partition))
         if self.on_revoke is not None:
             self.on_revoke(partitions)
         self.assignment = []

@@ -37,11 +37,12 @@ IdleExit = Annotated[
 ]
 
 
-def _serve_metrics(port: int | None) -> None:
+def _serve_metrics(port: int | None, host: str) -> None:
+    """Prometheus ``/metrics`` on ``host`` (the API bind host: the pod IP in Kubernetes)."""
     if port:
         from prometheus_client import start_http_server
 
-        start_http_server(port, addr="127.0.0.1")
+        start_http_server(port, addr=host)
 
 
 def _run(consumer: Any, handler: Any, idle_exit: float | None) -> None:
@@ -132,7 +133,7 @@ def sink(
 ) -> None:
     """Run the lake sink: stream → partitioned parquet, exactly once, invalid → DLQ."""
     settings = get_settings()
-    _serve_metrics(metrics_port or settings.ingest.metrics_port)
+    _serve_metrics(metrics_port or settings.ingest.metrics_port, settings.api.host)
     consumer, handler = sink_consumer(settings, topic)
     _run(consumer, handler, idle_exit)
     stats = handler.stats
@@ -146,7 +147,7 @@ def sink(
 def features(metrics_port: MetricsPort = None, idle_exit: IdleExit = None) -> None:
     """Run the feature consumer: streams → online features through Feast's push API."""
     settings = get_settings()
-    _serve_metrics(metrics_port or settings.ingest.metrics_port)
+    _serve_metrics(metrics_port or settings.ingest.metrics_port, settings.api.host)
     consumer, handler = features_consumer(settings)
     _run(consumer, handler, idle_exit)
     stats = handler.stats
