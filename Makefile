@@ -8,6 +8,7 @@ up: install ## run the platform locally on embedded defaults and print the URLs
 	$(VENV)/bin/learnloop up
 
 test: install system-deps infra-tools ## install what is needed and run the whole test suite
+	scripts/web-assets.sh
 	scripts/test.sh
 
 install: ## create/reuse .venv and install locked dependencies (no-op when up to date)

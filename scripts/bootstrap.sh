@@ -14,6 +14,9 @@ TORCH_VERSION=2.13.0
 STAMP="$VENV/.learnloop-installed"
 want=$(cat pyproject.toml requirements/lock.txt 2>/dev/null | sha256sum | cut -d' ' -f1)
 
+# The web app's front-end assets (htmx, KaTeX, axe-core) from the npm registry; no-op when present.
+if command -v npm >/dev/null; then scripts/web-assets.sh; else echo "[bootstrap] npm missing: web app without htmx/KaTeX" >&2; fi
+
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
   exit 0
 fi

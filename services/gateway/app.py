@@ -125,6 +125,9 @@ def create_gateway(
         migrate=migrate,
         middleware=gateway_middleware(settings, platform),
     )
+    from webapp.mount import mount_webapp  # the web front end under /app (issue 12)
+
+    mount_webapp(app)
     if http_transport is None:
         # Service-to-service calls stay in this process but still pass the whole gateway.
         platform.http_transport = httpx.ASGITransport(app=app)
