@@ -383,6 +383,49 @@ class ServingSettings(BaseModel):
     replan_group: str = "learnloop-lps-replan"
 
 
+class SecuritySettings(BaseModel):
+    """Transport and data protection: TLS listeners, body limits, PII encryption, retention."""
+
+    tls_cert_file: Path | None = Field(
+        default=None, description="PEM certificate (chain) of every HTTP/gRPC listener; TLS on."
+    )
+    tls_key_file: Path | None = Field(default=None, description="PEM private key of tls_cert_file.")
+    tls_ca_file: Path | None = Field(
+        default=None, description="CA bundle clients use to verify learnloop's listeners."
+    )
+    max_body_kb: int = Field(default=1024, ge=1, description="Largest request body (413 above).")
+    body_limit_overrides_kb: dict[str, int] = Field(
+        default_factory=lambda: {"/events": 16_384},
+        description="Path prefix -> body limit (KiB); SCORM uploads use catalog.max_upload_mb.",
+    )
+    pii_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="Key id -> base64 AES-256 key for PII columns; old ids stay to decrypt. "
+        "Empty: one key is generated into the key dir.",
+    )
+    pii_active_key: str | None = Field(
+        default=None, description="Key id new PII values are encrypted with (rotation)."
+    )
+    pii_index_key: SecretStr | None = Field(
+        default=None, description="HMAC key of the e-mail blind index (never rotated casually)."
+    )
+    audit_retention_days: int = Field(default=400, ge=1, description="Audit log kept this long.")
+    token_retention_days: int = Field(
+        default=30, ge=1, description="Expired or revoked refresh tokens kept this long."
+    )
+    privacy_request_retention_days: int = Field(
+        default=1095, ge=1, description="Completed erasure requests kept this long (proof)."
+    )
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> SecuritySettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("security.tls_cert_file and security.tls_key_file go together")
+        if self.pii_keys and self.pii_active_key not in self.pii_keys:
+            raise ValueError("security.pii_active_key must name one of security.pii_keys")
+        return self
+
+
 class Settings(BaseSettings):
     """Root settings object; obtain it with :func:`get_settings`."""
 
@@ -422,6 +465,7 @@ class Settings(BaseSettings):
     sagemaker: SageMakerSettings = Field(default_factory=SageMakerSettings)
     graph: GraphSettings = Field(default_factory=GraphSettings)
     serving: ServingSettings = Field(default_factory=ServingSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:

@@ -9,18 +9,28 @@ API_HEADERS = {
     b"referrer-policy": b"no-referrer",
     b"cross-origin-opener-policy": b"same-origin",
 }
-JSON_ONLY = {
+NOT_HTML = {
     b"content-security-policy": b"default-src 'none'; frame-ancestors 'none'",
     b"x-frame-options": b"DENY",
 }
-JSON_TYPES = (b"application/json", b"application/problem+json")
+# HTML without its own policy (the API docs): scripts/styles from self and the docs CDN only,
+# never framed by another origin.
+HTML_DEFAULT = {
+    b"content-security-policy": b"default-src 'self'; script-src 'self' 'unsafe-inline' "
+    b"https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; "
+    b"base-uri 'self'; frame-ancestors 'self'",
+}
+HSTS = b"max-age=31536000; includeSubDomains"
 
 
 class SecurityHeadersMiddleware:
-    """Add nosniff/referrer headers everywhere and a deny-all CSP on JSON responses.
+    """Add nosniff/referrer headers everywhere, a deny-all CSP and ``X-Frame-Options: DENY`` on
+    everything but HTML, and a restrictive default CSP on HTML that sets no policy itself (LTI
+    launches shown inside an LMS frame set their own frame-ancestors).
 
-    HTML pages (docs, LTI launches shown inside an LMS frame) set their own policy. ``hsts``
-    adds Strict-Transport-Security (enable behind TLS).
+    Strict-Transport-Security is sent on every HTTPS request (TLS listener, or a trusted proxy's
+    ``X-Forwarded-Proto``), and on all requests when ``hsts`` is set.
     """
 
     def __init__(self, app: ASGIApp, *, hsts: bool = False):
@@ -38,10 +48,13 @@ class SecurityHeadersMiddleware:
                 present = {name.lower() for name, _ in headers}
                 content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
                 extra = dict(API_HEADERS)
-                if content_type.startswith(JSON_TYPES):
-                    extra.update(JSON_ONLY)
-                if self.hsts:
-                    extra[b"strict-transport-security"] = b"max-age=31536000; includeSubDomains"
+                is_html = content_type.startswith(b"text/html")
+                if not is_html:
+                    extra.update(NOT_HTML)
+                elif b"content-security-policy" not in present:
+                    extra.update(HTML_DEFAULT)
+                if self.hsts or scope.get("scheme") == "https":
+                    extra[b"strict-transport-security"] = HSTS
                 headers.extend((k, v) for k, v in extra.items() if k not in present)
                 message["headers"] = headers
             await send(message)

@@ -20,6 +20,7 @@ from starlette.middleware.cors import CORSMiddleware
 from learnloop.log import configure_logging
 from learnloop.settings import Settings, get_settings
 from learnloop.web import MemoryRateLimiter, RateLimiter, RateLimitMiddleware, RedisRateLimiter
+from learnloop.web.security_limits import body_limit_middleware
 from services.common.app import ServiceModule, build_app
 from services.common.events import EventBus
 from services.common.platform import Platform
@@ -71,7 +72,7 @@ def rate_limiter(settings: Settings) -> RateLimiter:
 
 
 def gateway_middleware(settings: Settings, platform: Platform) -> list[Middleware]:
-    """CORS, per-IP limit, token verification, per-user limit (outermost first)."""
+    """CORS, body limit, per-IP limit, token verification, per-user limit (outermost first)."""
     middleware = [
         Middleware(
             CORSMiddleware,
@@ -80,7 +81,8 @@ def gateway_middleware(settings: Settings, platform: Platform) -> list[Middlewar
             allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Retry-After", "ETag", "Location"],
             max_age=600,
-        )
+        ),
+        body_limit_middleware(settings),
     ]
     limits = settings.rate_limit
     limiter = rate_limiter(settings) if limits.enabled else None
