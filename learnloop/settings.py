@@ -96,6 +96,20 @@ class IngestSettings(BaseModel):
     metrics_port: int | None = Field(default=None, description="Prometheus port of consumers.")
 
 
+class DatabaseSettings(BaseModel):
+    """Connection pool of the relational database (PostgreSQL; SQLite ignores the pool sizes)."""
+
+    pool_size: int = Field(default=10, ge=1, description="Connections kept open per process.")
+    max_overflow: int = Field(default=20, ge=0, description="Extra connections under bursts.")
+    pool_timeout_s: float = Field(
+        default=5.0, gt=0, description="Wait for a free connection before answering 503."
+    )
+    connect_timeout_s: int = Field(default=3, ge=1, description="TCP/handshake timeout.")
+    retry_after_s: int = Field(
+        default=2, ge=1, description="Retry-After of a 503 when the database is unavailable."
+    )
+
+
 class FeatureStoreSettings(BaseModel):
     """Feast feature store: SQLite online + file offline locally, Redis online in production."""
 
@@ -446,6 +460,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
     database_url: str | None = None
+    db: DatabaseSettings = Field(default_factory=DatabaseSettings)
 
     api: ApiSettings = Field(default_factory=ApiSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)

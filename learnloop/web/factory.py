@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from starlette.middleware import Middleware
 
+from learnloop.web.dberrors import DEFAULT_RETRY_AFTER_S, install_database_error_handlers
 from learnloop.web.health import ReadinessCheck, health_router
 from learnloop.web.metrics import MetricsMiddleware, metrics_router
 from learnloop.web.middleware import RequestContextMiddleware
@@ -29,6 +30,7 @@ def create_service_app(
     checks: Sequence[ReadinessCheck] = (),
     lifespan: Lifespan | None = None,
     middleware: Sequence[Middleware] = (),
+    db_retry_after_s: int = DEFAULT_RETRY_AFTER_S,
 ) -> FastAPI:
     """A FastAPI app with problem-details errors, request ids, RED metrics, security headers,
     health probes and an OpenAPI document whose error responses are problem+json.
@@ -38,6 +40,7 @@ def create_service_app(
     """
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     install_problem_handlers(app)
+    install_database_error_handlers(app, retry_after_s=db_retry_after_s)
     for item in reversed(middleware):
         app.add_middleware(item.cls, *item.args, **item.kwargs)
     app.add_middleware(MetricsMiddleware, service=service)

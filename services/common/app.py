@@ -89,6 +89,7 @@ def build_app(
         checks=checks,
         lifespan=lifespan,
         middleware=middleware,
+        db_retry_after_s=platform.settings.db.retry_after_s,
     )
     install_domain_error_handler(app)
     app.state.platform = platform

@@ -17,6 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
 
+from learnloop.settings import DatabaseSettings
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -55,8 +57,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+def make_engine(url: str, pool: DatabaseSettings | None = None) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
+
+    Server databases get a bounded pool (``pool_size + max_overflow`` connections, a wait of
+    at most ``pool_timeout_s`` for one), a connect timeout and a pre-ping, so a restarted
+    server costs failed requests (503, see :mod:`learnloop.web.dberrors`), never a restart.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
@@ -71,15 +78,23 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    pool = pool or DatabaseSettings()
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool.pool_size,
+        max_overflow=pool.max_overflow,
+        pool_timeout=pool.pool_timeout_s,
+        connect_args={"connect_timeout": pool.connect_timeout_s},
+    )
 
 
 class Database:
     """One engine plus a session factory; ``session()`` commits on success, rolls back on error."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, pool: DatabaseSettings | None = None):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

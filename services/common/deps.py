@@ -36,12 +36,16 @@ PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
 def get_session(platform: PlatformDep) -> Iterator[Session]:
-    """A database unit of work for one request (commit on success)."""
+    """A database unit of work for one request (commit on success).
+
+    Function-scoped: the commit runs when the endpoint returns, before the response is sent,
+    so a failed commit (database gone) is answered as an error, never after a 2xx went out.
+    """
     with platform.db.session() as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def unauthorized(detail: str) -> ProblemError:

@@ -83,7 +83,7 @@ class Platform:
         )
         return cls(
             settings=settings,
-            db=Database(settings.sqlalchemy_url),
+            db=Database(settings.sqlalchemy_url, settings.db),
             bus=bus if bus is not None else default_bus(settings),
             keys=keys,
             verifier=verifier,
