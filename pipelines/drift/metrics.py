@@ -6,18 +6,23 @@ feature, test}`` (``test`` = ``psi`` or ``ks``; ``feature="prediction"`` is pred
 ``learnloop_drift_last_run_timestamp_seconds{model}``, ``learnloop_retraining_triggered_total
 {model, reason}`` and ``learnloop_registry_gate_total{model, outcome}``.
 
-A drift check is a short job (a CronJob in production), so the gauges are also written in the
-node-exporter textfile format (``<data_dir>/metrics/drift.prom``) and pushed to a Pushgateway
-when ``LEARNLOOP_DRIFT__PUSHGATEWAY_URL`` is set.
+A drift check is a short job (a CronJob in production) that is gone before Prometheus scrapes
+it, so the metrics are also written in the node-exporter textfile format
+(``<data_dir>/metrics/drift.prom``) and, when ``LEARNLOOP_DRIFT__PUSHGATEWAY_URL`` is set (off by
+default; the Helm chart sets it for its CronJobs), pushed to a Pushgateway as job
+``learnloop-drift``, which Prometheus scrapes with ``honor_labels``.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
+import urllib.request
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, write_to_textfile
+from prometheus_client import CollectorRegistry, Counter, Gauge, push_to_gateway, write_to_textfile
+from prometheus_client.parser import text_string_to_metric_families
 
 from learnloop.settings import Settings
 
@@ -51,6 +56,15 @@ GATE = Counter(
     "learnloop_registry_gate_total", "Registry gate outcomes.", ["model", "outcome"],
     registry=REGISTRY,
 )  # fmt: skip
+JOB = "learnloop-drift"
+# Counter series -> (counter, its label names), to carry totals over from the Pushgateway.
+COUNTERS = {
+    "learnloop_retraining_triggered_total": (RETRAINING, ("model", "reason")),
+    "learnloop_registry_gate_total": (GATE, ("model", "outcome")),
+}
+PUSH_TIMEOUT_S = 10.0
+log = logging.getLogger(__name__)
+_carried_over: set[str] = set()  # gateways whose totals this process has added
 
 
 def export_drift_metrics(result: DriftResult, settings: Settings | None = None) -> None:
@@ -75,6 +89,34 @@ def publish(settings: Settings) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     write_to_textfile(str(folder / "drift.prom"), REGISTRY)
     if settings.drift.pushgateway_url:
-        from prometheus_client import push_to_gateway
+        push(settings.drift.pushgateway_url)
 
-        push_to_gateway(settings.drift.pushgateway_url, job="learnloop-drift", registry=REGISTRY)
+
+def push(url: str) -> None:
+    """Replace job ``learnloop-drift``'s metrics on the Pushgateway at ``url`` with the registry.
+
+    Each CronJob pod starts its counters at 0, so before its first push a process adds the totals
+    the gateway holds for the job: pushed counters keep counting across runs and ``increase()``
+    works on them. An unreachable gateway is logged, not raised: the check's result stands, and
+    the ``LearnloopDriftCheckStale`` alert notices pushes that stop."""
+    base = url if "://" in url else f"http://{url}"
+    if not base.startswith(("http://", "https://")):
+        raise ValueError(f"drift.pushgateway_url {url!r}: use an http:// or https:// URL")
+    try:
+        if base not in _carried_over:
+            _add_pushed_totals(base)
+            _carried_over.add(base)
+        push_to_gateway(base, job=JOB, registry=REGISTRY, timeout=PUSH_TIMEOUT_S)
+    except OSError as error:
+        log.warning("drift metrics not pushed to %s: %s", base, error)
+
+
+def _add_pushed_totals(base: str) -> None:
+    address = f"{base.rstrip('/')}/metrics"  # http(s) only: checked by push()
+    with urllib.request.urlopen(address, timeout=PUSH_TIMEOUT_S) as reply:  # noqa: S310
+        text = reply.read().decode()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name in COUNTERS and sample.labels.get("job") == JOB:
+                counter, names = COUNTERS[sample.name]
+                counter.labels(*(sample.labels.get(n, "") for n in names)).inc(sample.value)

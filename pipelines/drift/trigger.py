@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from learnloop.settings import Settings
-from pipelines.drift.metrics import GATE, RETRAINING
+from pipelines.drift.metrics import GATE, RETRAINING, publish
 from pipelines.drift.monitor import DriftResult, check_drift
 
 
@@ -116,6 +116,9 @@ def check_and_trigger(
     if triggered:
         RETRAINING.labels(result.model, "drift" if result.status == "drift" else "schedule").inc()
         report(f"retraining: {reason}")
-        detail = retrain(settings, report)
+        try:
+            detail = retrain(settings, report)
+        finally:  # the counters above leave a CronJob pod only with a push
+            publish(settings)
     target = settings.pipeline.retrain_target
     return TriggerOutcome(result, triggered, reason, target, run_id, detail)
