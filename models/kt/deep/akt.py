@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from models.kt.deep.attention import RaschEmbedding, TransformerLayer, output_mlp
+from models.kt.deep.attention import AttnCache, RaschEmbedding, TransformerLayer, layers, output_mlp
 from models.kt.deep.base import DeepKTModel, KTNet
 
 
@@ -44,10 +44,13 @@ class AKTNet(KTNet):
 
     def _run(
         self, skills: torch.Tensor, problems: torch.Tensor, correct: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor], torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor], list[torch.Tensor], torch.Tensor]:
+        """Output, questions, the encoder's and the retriever's layer inputs, encoded y."""
         x, y = self.embed(skills, problems, correct)
         pos = torch.arange(skills.shape[1])
+        enc_inputs = []
         for block in self.encoder:
+            enc_inputs.append(y)
             y = block(y, y, y, pos, pos, strict=False)
         inputs = []
         h = x
@@ -57,34 +60,79 @@ class AKTNet(KTNet):
                 h = block(h, h, h, pos, pos, strict=False, apply_ffn=False)
             else:  # ... then past responses only
                 h = block(h, h, y, pos, pos, strict=True)
-        return h, x, inputs, y
+        return h, x, enc_inputs, inputs, y
 
     def forward(
         self, skills: torch.Tensor, problems: torch.Tensor, correct: torch.Tensor
     ) -> torch.Tensor:
-        h, x, _, _ = self._run(skills, problems, correct)
+        h, x, _, _, _ = self._run(skills, problems, correct)
         return self.out(torch.cat([h, x], dim=-1)).squeeze(-1)
 
+    # Online cache: the projected keys/values of every layer's history rows. Every layer is
+    # causal and AKT has no absolute positions (only distances), so a new row never changes
+    # an older row's layer outputs: an update runs one row through the layers against the
+    # cache, and the monotonic decay of the new query is computed exactly over its keys.
     def encode(self, skills: torch.Tensor, problems: torch.Tensor, correct: torch.Tensor) -> Any:
-        _, _, inputs, y = self._run(skills, problems, correct)
-        return inputs, y
+        _, _, enc_inputs, inputs, y = self._run(skills, problems, correct)
+        enc = [
+            (b.attn.keys(i), b.attn.values(i))
+            for b, i in zip(layers(self.encoder), enc_inputs, strict=True)
+        ]
+        ret = [
+            (b.attn.keys(h), b.attn.values(h if i % 2 == 0 else y))
+            for i, (b, h) in enumerate(zip(layers(self.retriever), inputs, strict=True))
+        ]
+        return AttnCache(enc, ret)
+
+    def append(self, cache: Any, skill: int, problem: int, correct: int, slide: bool) -> Any:
+        n = cache.ret[0][0].shape[2]
+        x, y = self.embed(
+            torch.tensor([[skill]]), torch.tensor([[problem]]), torch.tensor([[float(correct)]])
+        )
+        q_pos, k_pos = torch.tensor([n]), torch.arange(n + 1)
+        enc = []
+        for block, (k_old, v_old) in zip(layers(self.encoder), cache.enc, strict=True):
+            k_new = block.attn.keys(y)
+            kv = (torch.cat([k_old, k_new], 2), torch.cat([v_old, block.attn.values(y)], 2))
+            enc.append(kv)
+            y = block.attend(y, kv[0], kv[1], q_pos, k_pos, strict=False, q=k_new)
+        ret = []
+        h = x
+        last = len(self.retriever) - 1
+        for i, (block, (k_old, v_old)) in enumerate(
+            zip(layers(self.retriever), cache.ret, strict=True)
+        ):
+            k_new = block.attn.keys(h)
+            v_new = block.attn.values(h if i % 2 == 0 else y)
+            kv = (torch.cat([k_old, k_new], 2), torch.cat([v_old, v_new], 2))
+            ret.append(kv)
+            if i < last:  # the last layer's output of a history row is never read
+                h = block.attend(
+                    h, kv[0], kv[1], q_pos, k_pos, strict=i % 2 == 1, apply_ffn=i % 2 == 1, q=k_new
+                )
+        return AttnCache(enc, ret)
 
     def query(self, cache: Any, skills: torch.Tensor, problems: torch.Tensor) -> torch.Tensor:
-        inputs, y = cache
-        n = y.shape[1]
+        n = cache.ret[0][0].shape[2]
         x = self.embed.questions(skills, problems).unsqueeze(0)  # (1, C, d)
-        q_pos = torch.full((x.shape[1],), n)
-        k_pos = torch.arange(n)
+        q_pos, k_pos = torch.full((x.shape[1],), n), torch.arange(n)
         h = x
-        for i, block in enumerate(self.retriever):
-            hist = inputs[i]
-            if i % 2 == 0:
-                h = block(
-                    h, hist, hist, q_pos, k_pos, strict=False, apply_ffn=False, self_kv=(h, h)
+        for i, (block, kv) in enumerate(zip(layers(self.retriever), cache.ret, strict=True)):
+            if i % 2 == 0:  # the candidate's own question is one more visible key
+                own = (block.attn.keys(h), block.attn.values(h))
+                h = block.attend(
+                    h,
+                    kv[0],
+                    kv[1],
+                    q_pos,
+                    k_pos,
+                    strict=False,
+                    apply_ffn=False,
+                    self_kv=own,
+                    q=own[0],
                 )
             else:
-                # keys are this layer's history inputs (the previous layer's outputs)
-                h = block(h, hist, y, q_pos, k_pos, strict=True)
+                h = block.attend(h, kv[0], kv[1], q_pos, k_pos, strict=True)
         return self.out(torch.cat([h, x], dim=-1)).view(-1)
 
 

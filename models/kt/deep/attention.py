@@ -14,10 +14,21 @@ between ``tau`` and ``t`` times ``|t - tau|``; otherwise plain scaled dot-produc
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import cast
 
 import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import nn
+
+
+@dataclass(frozen=True)
+class AttnCache:
+    """Online cache of a history: projected ``(1, H, n, d_k)`` keys and values per layer
+    (``enc``: AKT's encoder; ``ret``: the layers the candidate questions go through)."""
+
+    enc: list[tuple[torch.Tensor, torch.Tensor]]
+    ret: list[tuple[torch.Tensor, torch.Tensor]]
 
 
 def visible(q_pos: torch.Tensor, k_pos: torch.Tensor, strict: bool) -> torch.Tensor:
@@ -100,6 +111,18 @@ class MultiHeadAttention(nn.Module):
         b, n, _ = x.shape
         return x.view(b, n, self.h, self.d_k).transpose(1, 2)
 
+    def split(self, x: torch.Tensor) -> torch.Tensor:
+        """``(n, d)`` rows of one sequence -> ``(1, H, n, d_k)``."""
+        return self._split(x.unsqueeze(0))
+
+    def keys(self, key: torch.Tensor) -> torch.Tensor:
+        """Projected keys ``(B, H, L, d_k)`` (cacheable: depend on ``key`` only)."""
+        return self._split(self.k_linear(key))
+
+    def values(self, value: torch.Tensor) -> torch.Tensor:
+        """Projected values ``(B, H, L, d_k)``."""
+        return self._split(self.v_linear(value))
+
     def forward(
         self,
         query: torch.Tensor,
@@ -113,9 +136,27 @@ class MultiHeadAttention(nn.Module):
     ) -> torch.Tensor:
         """``self_kv``: each query's own (key, value) input, one extra visible key per query
         at the query's position (used for candidate rows of non-strict layers)."""
-        q = self._split(self.q_linear(query))
-        k = self._split(self.k_linear(key))
-        v = self._split(self.v_linear(value))
+        own = None if self_kv is None else (self.keys(self_kv[0]), self.values(self_kv[1]))
+        return self.attend(
+            query, self.keys(key), self.values(value), q_pos, k_pos, strict=strict, self_kv=own
+        )
+
+    def attend(
+        self,
+        query: torch.Tensor,
+        k: torch.Tensor,
+        v: torch.Tensor,
+        q_pos: torch.Tensor,
+        k_pos: torch.Tensor,
+        *,
+        strict: bool,
+        self_kv: tuple[torch.Tensor, torch.Tensor] | None = None,
+        q: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """:meth:`forward` with keys/values already projected (:meth:`keys`, :meth:`values`;
+        ``self_kv`` too); ``q``: the projected queries if the caller has them."""
+        if q is None:
+            q = self._split(self.q_linear(query))
         mask = visible(q_pos, k_pos, strict)
         drop = self.dropout if self.training else 0.0
         if self_kv is None and not self.monotonic:
@@ -147,8 +188,7 @@ class MultiHeadAttention(nn.Module):
             attn = fn(q, k, v, mask, distance, gamma, drop, self.training)  # type: ignore[operator]
             return (attn @ v) * any_visible
         # candidate rows: one extra key per query, its own, at the query's position
-        k_self = self._split(self.k_linear(self_kv[0]))
-        v_self = self._split(self.v_linear(self_kv[1]))
+        k_self, v_self = self_kv
         scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_k)
         own = (q * k_self).sum(-1, keepdim=True) / math.sqrt(self.d_k)
         scores = torch.cat([scores, own], dim=-1)
@@ -198,10 +238,35 @@ class TransformerLayer(nn.Module):
         self_kv: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> torch.Tensor:
         x = self.attn(query, key, value, q_pos, k_pos, strict=strict, self_kv=self_kv)
+        return self._finish(query, x, apply_ffn)
+
+    def attend(
+        self,
+        query: torch.Tensor,
+        k: torch.Tensor,
+        v: torch.Tensor,
+        q_pos: torch.Tensor,
+        k_pos: torch.Tensor,
+        *,
+        strict: bool,
+        apply_ffn: bool = True,
+        self_kv: tuple[torch.Tensor, torch.Tensor] | None = None,
+        q: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """:meth:`forward` with projected (cached) keys and values."""
+        x = self.attn.attend(query, k, v, q_pos, k_pos, strict=strict, self_kv=self_kv, q=q)
+        return self._finish(query, x, apply_ffn)
+
+    def _finish(self, query: torch.Tensor, x: torch.Tensor, apply_ffn: bool) -> torch.Tensor:
         x = self.norm1(query + self.drop(x))
         if apply_ffn:
             x = self.norm2(x + self.drop(self.ffn(x)))
         return x
+
+
+def layers(modules: nn.ModuleList) -> list[TransformerLayer]:
+    """A ``ModuleList`` of :class:`TransformerLayer` with its type (for the type checker)."""
+    return [cast(TransformerLayer, m) for m in modules]
 
 
 class RaschEmbedding(nn.Module):

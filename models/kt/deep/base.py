@@ -1,17 +1,31 @@
 """``DeepKTModel``: the KT interface around a torch network (shared by DKT, SAKT, AKT, ...).
 
 A network maps right-padded ``(B, L)`` skills, problems and responses to logits where
-``logits[:, t]`` predicts row ``t`` from rows ``< t`` and the question of row ``t``. Online,
-:meth:`DeepKTModel.update` encodes the learner's recent window once (``KTNet.encode``) and the
-queries (mastery of every skill, next-item probability) reuse that cache
-(``KTNet.query``), so they cost one small batched step instead of a forward pass per skill.
+``logits[:, t]`` predicts row ``t`` from rows ``< t`` and the question of row ``t``.
+
+Online, the state carries the network's cache of the learner's history (``KTNet.encode``);
+:meth:`DeepKTModel.update` extends it by one row (``KTNet.append``: one LSTM step for DKT,
+one new row of keys/values and attention for the attention models) and the queries (mastery
+of every skill, next-item probability) are one batched step over it (``KTNet.query``).
+How a history longer than the training chunks (``max_len - 1`` rows before the queried row)
+is handled is the network's ``streaming`` policy:
+
+* ``"carry"`` (DKT): the recurrent state carries the whole history; nothing is dropped.
+* ``"slide"`` (SAKT): the last ``max_len - 1`` rows, exactly (keys are re-positioned cheaply).
+* ``"rebase"`` (AKT, simpleKT): rows are appended until the window holds ``max_len - 1``;
+  the next row starts a new window of the last ``max_len // 2`` rows (one full encode every
+  ``max_len // 2 + ...`` updates, amortised). The window is a function of the history length
+  only (:func:`window_rows`), so incremental updates and :meth:`state_from_history` agree.
+
+In every case the cache equals a full re-encode of the state's rows (tested to 1e-5).
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -36,10 +50,13 @@ from models.kt.deep.trainer import TrainConfig, TrainResult, default_threads, pr
 from models.kt.io import load_payload, save_payload
 
 TRAIN_FIELDS = tuple(TrainConfig.__dataclass_fields__)
+ONLINE_THREADS = 1  # a single request is a few small ops: more threads only add sync cost
 
 
 class KTNet(nn.Module):
     """A network usable by :class:`DeepKTModel`."""
+
+    streaming: ClassVar[str] = "rebase"  # "carry" | "slide" | "rebase" (module docstring)
 
     @abstractmethod
     def forward(
@@ -50,6 +67,15 @@ class KTNet(nn.Module):
     def encode(self, skills: torch.Tensor, problems: torch.Tensor, correct: torch.Tensor) -> Any:
         """Cache for queries after a ``(1, n)`` history (default: the history itself)."""
         return (skills, problems, correct)
+
+    def append(self, cache: Any, skill: int, problem: int, correct: int, slide: bool) -> Any:
+        """The cache after one more row (``slide``: also drop the oldest row); ``None`` if
+        unsupported (the caller re-encodes)."""
+        return None
+
+    def restore(self, carry: list[float]) -> Any:
+        """A cache from its ``to_list()`` (``"carry"`` networks only)."""
+        raise NotImplementedError
 
     def query(self, cache: Any, skills: torch.Tensor, problems: torch.Tensor) -> torch.Tensor:
         """Logits ``(C,)`` of ``C`` candidate next rows after the cached history.
@@ -74,7 +100,19 @@ class DeepState(KTState):
     cache: Any = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"skills": self.skills, "correct": self.correct, "problems": self.problems}
+        out = {"skills": self.skills, "correct": self.correct, "problems": self.problems}
+        if hasattr(self.cache, "to_list"):  # a recurrent state: the rows alone do not rebuild it
+            out["carry"] = self.cache.to_list()
+        return out
+
+
+def window_rows(n_rows: int, max_len: int, policy: str) -> int:
+    """How many of a history's last ``n_rows`` (known) rows the online state holds."""
+    capacity = max_len - 1
+    if n_rows <= capacity or policy != "rebase":
+        return min(n_rows, capacity)
+    keep = max(1, max_len // 2)
+    return keep + (n_rows - capacity - 1) % (capacity + 1 - keep)
 
 
 class DeepKTModel(KTModel):
@@ -182,35 +220,69 @@ class DeepKTModel(KTModel):
 
     def update(self, state: KTState, event: KTEvent) -> DeepState:
         assert isinstance(state, DeepState)
-        skills, correct, problems = list(state.skills), list(state.correct), list(state.problems)
+        new = state
         for skill in event.skills:
             if 1 <= skill <= self.n_skills_:
-                skills.append(skill)
-                correct.append(int(event.correct))
-                problems.append(self._problem(event.problem))
-        keep = self.max_len - 1  # leave room for the queried row
-        new = DeepState(skills[-keep:], correct[-keep:], problems[-keep:])
-        new.cache = self._encode(new)
+                new = self._push(new, skill, int(event.correct), self._problem(event.problem))
+        if new is state:  # only unknown skills: a copy without new rows
+            new = replace(state, skills=list(state.skills))
         return new
+
+    def _push(self, state: DeepState, skill: int, correct: int, problem: int) -> DeepState:
+        """``state`` plus one known row: incremental when the network supports it."""
+        policy = self.net_.streaming
+        capacity = self.max_len - 1
+        n = len(state.skills) + 1
+        keep = capacity if policy != "rebase" else window_rows(n, self.max_len, policy)
+        new = DeepState(
+            [*state.skills, skill][-keep:],
+            [*state.correct, correct][-keep:],
+            [*state.problems, problem][-keep:],
+        )
+        rebased = policy == "rebase" and keep < n and n > capacity
+        cache = None
+        if not rebased:
+            with self._online():
+                if state.cache is None:
+                    state.cache = self._encode(state)
+                cache = self.net_.append(state.cache, skill, problem, correct, n > capacity)
+        new.cache = self._encode(new) if cache is None else cache
+        return new
+
+    @contextmanager
+    def _online(self) -> Iterator[None]:
+        """Single-request inference: eval mode, no autograd, ``online_threads`` threads."""
+        threads = torch.get_num_threads()
+        if threads != ONLINE_THREADS:
+            torch.set_num_threads(ONLINE_THREADS)
+        try:
+            with torch.inference_mode():
+                yield
+        finally:
+            if threads != ONLINE_THREADS:
+                torch.set_num_threads(threads)
 
     def _problem(self, problem: int | None) -> int:
         return problem if problem is not None and 1 <= problem <= self.n_problems_ else 0
 
-    @torch.inference_mode()
     def _encode(self, state: DeepState) -> Any:
-        self.net_.eval()
-        s = torch.tensor([state.skills], dtype=torch.long)
-        p = torch.tensor([state.problems], dtype=torch.long)
-        c = torch.tensor([state.correct], dtype=torch.float32)
-        return self.net_.encode(s, p, c)
+        return self._encode_rows(state.skills, state.problems, state.correct)
 
-    @torch.inference_mode()
+    def _encode_rows(self, skills: Any, problems: Any, correct: Any) -> Any:
+        with self._online():
+            self.net_.eval()
+            s = torch.as_tensor(np.asarray(skills, dtype=np.int64)).view(1, -1)
+            p = torch.as_tensor(np.asarray(problems, dtype=np.int64)).view(1, -1)
+            c = torch.as_tensor(np.asarray(correct, dtype=np.float32)).view(1, -1)
+            return self.net_.encode(s, p, c)
+
     def _query(self, state: DeepState, skills: Sequence[int], problem: int | None) -> np.ndarray:
-        if state.cache is None:
-            state.cache = self._encode(state)
-        s = torch.tensor(list(skills), dtype=torch.long)
-        p = torch.full_like(s, self._problem(problem))
-        return torch.sigmoid(self.net_.query(state.cache, s, p)).double().numpy()
+        with self._online():
+            if state.cache is None:
+                state.cache = self._encode(state)
+            s = torch.tensor(list(skills), dtype=torch.long)
+            p = torch.full_like(s, self._problem(problem))
+            return torch.sigmoid(self.net_.query(state.cache, s, p)).double().numpy()
 
     def predict_next(
         self, state: KTState, skills: Sequence[int], problem: int | None = None
@@ -231,25 +303,35 @@ class DeepKTModel(KTModel):
         return result
 
     def state_from_dict(self, data: Mapping[str, Any]) -> DeepState:
-        return DeepState(
+        state = DeepState(
             [int(x) for x in data.get("skills", [])],
             [int(x) for x in data.get("correct", [])],
             [int(x) for x in data.get("problems", [])],
         )
+        if data.get("carry") is not None and self.net_.streaming == "carry":
+            with self._online():
+                state.cache = self.net_.restore([float(x) for x in data["carry"]])
+        return state
 
     def state_from_history(self, history: Any) -> KTState:
-        if hasattr(history, "skills") and hasattr(history, "correct"):
-            seq = self._known([history])[0]
-            keep = self.max_len - 1
-            probs = seq.problems if seq.problems is not None else np.zeros(len(seq), np.int64)
-            state = DeepState(
-                seq.skills[-keep:].tolist(),
-                seq.correct[-keep:].astype(int).tolist(),
-                [self._problem(int(p)) for p in probs[-keep:]],
-            )
+        """The same state as updating row by row, with one batched encode."""
+        if not (hasattr(history, "skills") and hasattr(history, "correct")):
+            return super().state_from_history(history)
+        seq = self._known([history])[0]
+        n = len(seq)
+        probs = seq.problems if seq.problems is not None else np.zeros(n, np.int64)
+        probs = np.array([self._problem(int(p)) for p in probs], dtype=np.int64)
+        keep = window_rows(n, self.max_len, self.net_.streaming)
+        state = DeepState(
+            seq.skills[n - keep :].tolist(),
+            seq.correct[n - keep :].astype(int).tolist(),
+            probs[n - keep :].tolist(),
+        )
+        if self.net_.streaming == "carry":  # the recurrent state reads the whole history
+            state.cache = self._encode_rows(seq.skills, probs, seq.correct)
+        else:
             state.cache = self._encode(state)
-            return state
-        return super().state_from_history(history)
+        return state
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
@@ -11,7 +12,12 @@ from models.kt.deep.base import DeepKTModel, KTNet
 
 
 class DKTNet(KTNet):
-    """Interaction embedding -> LSTM -> one logit per skill; row ``t`` reads step ``t - 1``."""
+    """Interaction embedding -> LSTM -> one logit per skill; row ``t`` reads step ``t - 1``.
+
+    Online the LSTM state is carried (``streaming = "carry"``): an update is one LSTM step.
+    """
+
+    streaming: ClassVar[str] = "carry"
 
     def __init__(
         self, n_skills: int, emb_dim: int, hidden_dim: int, n_layers: int, dropout: float
@@ -45,11 +51,36 @@ class DKTNet(KTNet):
     def encode(self, skills: torch.Tensor, problems: torch.Tensor, correct: torch.Tensor) -> Any:
         tokens = torch.where(skills > 0, skills + self.n_skills * correct.long(), 0)
         inputs = torch.cat([tokens.new_zeros((tokens.shape[0], 1)), tokens], dim=1)
-        hidden, _ = self.lstm(self.interaction(inputs))
-        return self.out(hidden[0, -1])  # logits of every skill for the next row
+        hidden, (h, c) = self.lstm(self.interaction(inputs))
+        return LSTMCarry(h, c, self.out(hidden[0, -1]))
+
+    def append(self, cache: Any, skill: int, problem: int, correct: int, slide: bool) -> Any:
+        """One LSTM step from the carried ``(h, c)``."""
+        token = torch.tensor([[skill + self.n_skills * correct]])
+        hidden, (h, c) = self.lstm(self.interaction(token), (cache.h, cache.c))
+        return LSTMCarry(h, c, self.out(hidden[0, -1]))
+
+    def restore(self, carry: list[float]) -> Any:
+        layers, hidden = self.lstm.num_layers, self.lstm.hidden_size
+        values = torch.tensor(carry, dtype=torch.float32).view(2, layers, 1, hidden)
+        h, c = values[0].contiguous(), values[1].contiguous()
+        return LSTMCarry(h, c, self.out(h[-1, 0]))
 
     def query(self, cache: Any, skills: torch.Tensor, problems: torch.Tensor) -> torch.Tensor:
-        return cache[skills]
+        return cache.logits[skills]
+
+
+@dataclass(frozen=True)
+class LSTMCarry:
+    """The LSTM state after a history and the logits of every skill for the next row."""
+
+    h: torch.Tensor  # (layers, 1, hidden)
+    c: torch.Tensor
+    logits: torch.Tensor  # (n_skills + 1,)
+
+    def to_list(self) -> list[float]:
+        values: list[float] = torch.cat([self.h.flatten(), self.c.flatten()]).tolist()
+        return values
 
 
 class DKT(DeepKTModel):

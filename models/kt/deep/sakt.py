@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
 
 import torch
+import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
-from models.kt.deep.attention import TransformerLayer
+from models.kt.deep.attention import TransformerLayer, layers
 from models.kt.deep.base import DeepKTModel, KTNet
 
 
 class SAKTNet(KTNet):
     """Keys/values: a start token then the interactions shifted by one, with learned positions;
     queries: question embeddings. Query ``t`` sees keys ``0..t`` = start + rows ``< t``."""
+
+    streaming: ClassVar[str] = "slide"
+    _tables: list[tuple[torch.Tensor, ...]] | None
 
     def __init__(
         self, n_skills: int, d_model: int, n_heads: int, n_blocks: int, dropout: float, max_len: int
@@ -51,13 +56,69 @@ class SAKTNet(KTNet):
         kv = self._keys(skills, correct, with_last=False)
         return self._attend(self.question(skills), kv, torch.arange(skills.shape[1]))
 
+    # Online cache: every block's key/value projections are linear, so ``W (e + p) + b`` is
+    # split into a token part ``W e`` per history row (cached, appended once) and a position
+    # part ``W p + b`` (a table per model): sliding the window only re-adds the positions.
+    def train(self, mode: bool = True) -> Self:
+        self._tables = None
+        return super().train(mode)
+
+    def _position_tables(self) -> list[tuple[torch.Tensor, ...]]:
+        """Per block: start-token key/value parts and the position parts of every slot."""
+        tables = getattr(self, "_tables", None)
+        if tables is None:
+            start = self.interaction.weight[:1]
+            pos = self.position.weight
+            tables = self._tables = [
+                (
+                    F.linear(start, b.attn.k_linear.weight),
+                    F.linear(start, b.attn.v_linear.weight),
+                    b.attn.k_linear(pos),
+                    b.attn.v_linear(pos),
+                )
+                for b in layers(self.blocks)
+            ]
+        return tables
+
+    def _token_parts(self, tokens: torch.Tensor) -> SAKTCache:
+        e = self.interaction(tokens)
+        return SAKTCache(
+            [F.linear(e, b.attn.k_linear.weight) for b in layers(self.blocks)],
+            [F.linear(e, b.attn.v_linear.weight) for b in layers(self.blocks)],
+        )
+
     def encode(self, skills: torch.Tensor, problems: torch.Tensor, correct: torch.Tensor) -> Any:
-        return self._keys(skills, correct, with_last=True)
+        tokens = torch.where(skills > 0, skills + self.n_skills * correct.long(), 0)
+        return self._token_parts(tokens[0])
+
+    def append(self, cache: Any, skill: int, problem: int, correct: int, slide: bool) -> Any:
+        new = self._token_parts(torch.tensor([skill + self.n_skills * correct]))
+        start = 1 if slide else 0
+        return SAKTCache(
+            [torch.cat([old[start:], k]) for old, k in zip(cache.keys, new.keys, strict=True)],
+            [torch.cat([old[start:], v]) for old, v in zip(cache.values, new.values, strict=True)],
+        )
 
     def query(self, cache: Any, skills: torch.Tensor, problems: torch.Tensor) -> torch.Tensor:
-        n = cache.shape[1] - 1
-        q = self.question(skills).unsqueeze(0)
-        return self._attend(q, cache, torch.full((skills.numel(),), n)).view(-1)
+        n = cache.keys[0].shape[0]
+        h = self.question(skills).unsqueeze(0)
+        q_pos, k_pos = torch.full((skills.numel(),), n), torch.arange(n + 1)
+        tables = self._position_tables()
+        for block, k_rows, v_rows, (k0, v0, k_pos_part, v_pos_part) in zip(
+            layers(self.blocks), cache.keys, cache.values, tables, strict=True
+        ):
+            k = block.attn.split(torch.cat([k0, k_rows]) + k_pos_part[: n + 1])
+            v = block.attn.split(torch.cat([v0, v_rows]) + v_pos_part[: n + 1])
+            h = block.attend(h, k, v, q_pos, k_pos, strict=False)
+        return self.out(h).view(-1)
+
+
+@dataclass(frozen=True)
+class SAKTCache:
+    """Per block: the token parts ``(n, d)`` of the history's keys and values."""
+
+    keys: list[torch.Tensor]
+    values: list[torch.Tensor]
 
 
 class SAKT(DeepKTModel):

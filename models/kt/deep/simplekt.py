@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from models.kt.deep.attention import RaschEmbedding, TransformerLayer, output_mlp
+from models.kt.deep.attention import AttnCache, RaschEmbedding, TransformerLayer, layers, output_mlp
 from models.kt.deep.base import DeepKTModel, KTNet
 
 
@@ -65,25 +65,46 @@ class SimpleKTNet(KTNet):
             h = block(h, h, y, pos, pos, strict=True)
         return self.out(torch.cat([h, x], dim=-1)).squeeze(-1)
 
+    # Online cache: every block's projected keys (its input rows) and values (the positioned
+    # interactions). Blocks are causal, so a new row leaves older rows' outputs unchanged; the
+    # absolute positions are those of the state's window (``streaming = "rebase"``).
     def encode(self, skills: torch.Tensor, problems: torch.Tensor, correct: torch.Tensor) -> Any:
         x, y = self.embed(skills, problems, correct)
         pos = torch.arange(skills.shape[1])
         h = x + self.pos_table[pos]
         y = y + self.pos_table[pos]
-        inputs = []
-        for block in self.blocks:
-            inputs.append(h)
+        kvs = []
+        for block in layers(self.blocks):
+            kvs.append((block.attn.keys(h), block.attn.values(y)))
             h = block(h, h, y, pos, pos, strict=True)
-        return inputs, y
+        return AttnCache([], kvs)
+
+    def append(self, cache: Any, skill: int, problem: int, correct: int, slide: bool) -> Any:
+        n = cache.ret[0][0].shape[2]
+        x, y = self.embed(
+            torch.tensor([[skill]]), torch.tensor([[problem]]), torch.tensor([[float(correct)]])
+        )
+        h, y = x + self.pos_table[n], y + self.pos_table[n]
+        q_pos, k_pos = torch.tensor([n]), torch.arange(n + 1)
+        kvs = []
+        last = len(self.blocks) - 1
+        for i, (block, (k_old, v_old)) in enumerate(
+            zip(layers(self.blocks), cache.ret, strict=True)
+        ):
+            k_new = block.attn.keys(h)
+            kv = (torch.cat([k_old, k_new], 2), torch.cat([v_old, block.attn.values(y)], 2))
+            kvs.append(kv)
+            if i < last:
+                h = block.attend(h, kv[0], kv[1], q_pos, k_pos, strict=True, q=k_new)
+        return AttnCache([], kvs)
 
     def query(self, cache: Any, skills: torch.Tensor, problems: torch.Tensor) -> torch.Tensor:
-        inputs, y = cache
-        n = y.shape[1]
+        n = cache.ret[0][0].shape[2]
         x = self.embed.questions(skills, problems).unsqueeze(0)
-        q_pos = torch.full((skills.numel(),), n)
+        q_pos, k_pos = torch.full((skills.numel(),), n), torch.arange(n)
         h = x + self.pos_table[n]
-        for block, hist in zip(self.blocks, inputs, strict=True):
-            h = block(h, hist, y, q_pos, torch.arange(n), strict=True)
+        for block, kv in zip(layers(self.blocks), cache.ret, strict=True):
+            h = block.attend(h, kv[0], kv[1], q_pos, k_pos, strict=True)
         return self.out(torch.cat([h, x], dim=-1)).view(-1)
 
 
