@@ -21,6 +21,7 @@ from learnloop.commands import (
     kt,
     model,
     pipeline,
+    security,
     users,
 )
 from learnloop.commands.serve import serve
@@ -50,6 +51,7 @@ app.add_typer(model.app, name="model")
 app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(drift.app, name="drift")
 app.add_typer(users.app, name="users")
+app.add_typer(security.app, name="security")
 app.command("up")(up)
 app.command("serve")(serve)
 app.command("simulate")(simulate)

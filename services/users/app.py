@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from learnloop.settings import Settings
+from learnloop.web.security_crypto import bind_cipher, cipher_from_settings
 from services.common.app import ServiceModule, standalone_app
 from services.common.events import PRIVACY_RESULT_TOPIC, EventBus
 from services.common.outbox import OutboxRelay
@@ -23,6 +24,7 @@ from services.users.tokens import AccessTokenIssuer
 def setup(platform: Platform) -> None:
     """Token issuer, login throttle, outbox relay, privacy handler and result consumer."""
     settings = platform.settings
+    bind_cipher(platform.db.engine, cipher_from_settings(settings))  # PII columns at rest
     platform.resources[deps.ISSUER] = AccessTokenIssuer(
         keys=platform.keys,
         issuer=settings.auth_issuer,

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
+from learnloop.web.security_crypto import BlindIndex, EncryptedText
 from services.common.db import UTCDateTime, service_metadata, utcnow
 from services.common.outbox import OutboxMixin
 
@@ -19,14 +20,21 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """A learnloop account (local password, or federated from an external issuer)."""
+    """A learnloop account (local password, or federated from an external issuer).
+
+    E-mail and full name are AES-256-GCM encrypted at rest; ``email_index`` (keyed HMAC of the
+    e-mail, set whenever the e-mail is) makes lookups and uniqueness work without decrypting.
+    """
 
     __tablename__ = "ums_users"
     __table_args__ = (UniqueConstraint("external_issuer", "external_subject"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    email: Mapped[str | None] = mapped_column(String(320), unique=True, nullable=True)
-    full_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    email: Mapped[str | None] = mapped_column(EncryptedText("ums_users.email"), nullable=True)
+    email_index: Mapped[str | None] = mapped_column(BlindIndex(), unique=True, nullable=True)
+    full_name: Mapped[str | None] = mapped_column(
+        EncryptedText("ums_users.full_name"), nullable=True
+    )
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -35,6 +43,11 @@ class User(Base):
     external_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @validates("email")
+    def _index_email(self, _key: str, value: str | None) -> str | None:
+        self.email_index = value  # hashed by the column type when written
+        return value
 
 
 class RefreshToken(Base):

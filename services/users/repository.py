@@ -19,8 +19,8 @@ def get_user(session: Session, *, user_id: str) -> User | None:
 
 
 def get_user_by_email(session: Session, *, email: str) -> User | None:
-    """A user by (lower-cased) e-mail."""
-    return session.scalar(select(User).where(User.email == email.lower()))
+    """A user by e-mail (through the keyed blind index; e-mails are stored encrypted)."""
+    return session.scalar(select(User).where(User.email_index == email.lower()))
 
 
 def create_user(session: Session, *, user: User) -> User:
