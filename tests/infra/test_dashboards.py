@@ -84,6 +84,12 @@ def test_panels_draw_the_alert_thresholds() -> None:
         ),
         "learnloop:http_error_ratio:rate5m": _alert_threshold("LearnloopErrorRateHigh"),
         "learnloop_kafka_consumer_lag": _alert_threshold("LearnloopConsumerLagHigh"),
+        "learnloop:model_inference_seconds:p99_5m": _alert_threshold(
+            "LearnloopModelInferenceP99High"
+        ),
+        "learnloop:feature_lookup_seconds:p99_5m": _alert_threshold(
+            "LearnloopFeatureLookupP99High"
+        ),
     }
     seen = set()
     for board in dashboards().values():
@@ -96,3 +102,19 @@ def test_panels_draw_the_alert_thresholds() -> None:
                     assert values == [threshold], panel["title"]
                     seen.add(series)
     assert seen == set(expected)
+
+
+def test_drift_panels_draw_the_monitor_thresholds() -> None:
+    """The PSI / KS panels show the thresholds the drift monitor applies by default."""
+    from learnloop.settings import DriftSettings
+
+    defaults = DriftSettings()
+    expected = {'test="psi"': defaults.psi_threshold, 'test="ks"': defaults.ks_threshold}
+    drawn = {}
+    for panel in dashboards()["ml-models.json"]["panels"]:
+        exprs = " ".join(t["expr"] for t in panel.get("targets", []))
+        for selector in expected:
+            if f"learnloop_drift_score{{{selector}}}" in exprs:
+                steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+                drawn[selector] = [s["value"] for s in steps if s["value"] is not None]
+    assert drawn == {selector: [value] for selector, value in expected.items()}

@@ -319,10 +319,258 @@ def service_overview() -> dict[str, Any]:
     )
 
 
+# Drift thresholds drawn on the drift panels: the defaults of LEARNLOOP_DRIFT__PSI_THRESHOLD and
+# LEARNLOOP_DRIFT__KS_THRESHOLD (learnloop/settings.py; tests/infra checks they match).
+DRIFT_PSI_THRESHOLD = 0.2
+DRIFT_KS_THRESHOLD = 0.15
+
+
+def _rate(metric: str, by: str, selector: str = "") -> str:
+    return f"sum by ({by}) (rate({metric}{{{selector}}}[$__rate_interval]))"
+
+
+def _histogram_quantiles(
+    metric: str, by: str, quantiles: tuple[float, ...]
+) -> list[tuple[str, str]]:
+    legend = " ".join(f"{{{{{label.strip()}}}}}" for label in by.split(","))
+    return [
+        (
+            f"histogram_quantile({q}, sum by (le, {by}) (rate({metric}_bucket[$__rate_interval])))",
+            f"{legend} p{round(q * 100)}",
+        )
+        for q in quantiles
+    ]
+
+
+def _model_serving_panels() -> list[Panel]:
+    """Model versions, arms, inference latency, fallbacks, breakers, features, gRPC (RES, LPS)."""
+    return [
+        Panel(
+            "Inference p99 by model version (alert > 100 ms)",
+            [("learnloop:model_inference_seconds:p99_5m", "{{service}} {{model}} v{{version}}")],
+            unit="s",
+            width=8,
+            threshold=0.1,
+        ),
+        Panel(
+            "Inference p50 by model version",
+            _histogram_quantiles(
+                "learnloop_model_inference_seconds", "service, model, version", (0.5,)
+            ),
+            unit="s",
+            width=8,
+        ),
+        Panel(
+            "Predictions per second by model version and arm",
+            [
+                (
+                    "learnloop:model_predictions:rate5m",
+                    "{{service}} {{model}} v{{version}} {{arm}}",
+                )
+            ],
+            unit="ops",
+            width=8,
+        ),
+        Panel(
+            "Challenger share of RES answers",
+            [
+                (
+                    'sum by (model) (learnloop:model_predictions:rate5m{service="res", '
+                    'arm="challenger"}) / sum by (model) '
+                    '(learnloop:model_predictions:rate5m{service="res"})',
+                    "{{model}}",
+                )
+            ],
+            unit="percentunit",
+            width=8,
+            description="Compare with the experiment's configured allocation (experiments_dir).",
+        ),
+        Panel(
+            "Served model versions",
+            [("learnloop_model_version_info == 1", "{{service}} {{kind}} {{model}} v{{version}}")],
+            kind="table",
+            width=8,
+        ),
+        Panel(
+            "Hot reloads by outcome (1 h)",
+            [
+                (
+                    "sum by (service, kind, outcome) (increase(learnloop_model_reloads_total[1h]))",
+                    "{{service}} {{kind}} {{outcome}}",
+                )
+            ],
+            width=8,
+        ),
+        Panel(
+            "Degraded answers per second by reason (alert: any for 5 min)",
+            [("learnloop:serving_degraded:rate5m", "{{service}} {{reason}}")],
+            unit="ops",
+            width=8,
+        ),
+        Panel(
+            "Circuit breakers (0 closed, 1 half-open, 2 open)",
+            [
+                (
+                    "max by (service, target) (learnloop_circuit_breaker_state)",
+                    "{{service}} -> {{target}}",
+                )
+            ],
+            width=8,
+        ),
+        Panel(
+            "Breaker transitions (1 h)",
+            [
+                (
+                    "sum by (service, target, state) "
+                    "(increase(learnloop_circuit_breaker_transitions_total[1h]))",
+                    "{{service}} -> {{target}} {{state}}",
+                )
+            ],
+            width=8,
+        ),
+        Panel(
+            "Online feature lookup p99 by store (alert > 20 ms)",
+            [("learnloop:feature_lookup_seconds:p99_5m", "{{store}}")],
+            unit="s",
+            width=12,
+            threshold=0.02,
+        ),
+        Panel(
+            "Online feature lookups per second by outcome",
+            [
+                (
+                    _rate("learnloop_feature_lookup_seconds_count", "store, outcome"),
+                    "{{store}} {{outcome}}",
+                )
+            ],
+            unit="ops",
+            width=12,
+        ),
+        Panel(
+            "gRPC calls served by method and code",
+            [
+                (
+                    _rate("learnloop_grpc_server_requests_total", "service, method, code"),
+                    "{{service}} {{method}} {{code}}",
+                )
+            ],
+            unit="ops",
+            width=8,
+        ),
+        Panel(
+            "gRPC server p99 by method",
+            _histogram_quantiles(
+                "learnloop_grpc_server_duration_seconds", "service, method", (0.99,)
+            ),
+            unit="s",
+            width=8,
+        ),
+        Panel(
+            "gRPC client tries by target and outcome; LPS re-plans",
+            [
+                (
+                    _rate("learnloop_grpc_client_requests_total", "service, target, outcome"),
+                    "{{service}} -> {{target}} {{outcome}}",
+                ),
+                (_rate("learnloop_lps_replans_total", "cause"), "re-plan {{cause}}"),
+            ],
+            unit="ops",
+            width=8,
+        ),
+    ]
+
+
+def _model_lifecycle_panels() -> list[Panel]:
+    """Drift monitor and retraining trigger (pushed by the CronJobs)."""
+    return [
+        Panel(
+            "Drift: PSI per feature",
+            [('learnloop_drift_score{test="psi"}', "{{model}} {{feature}}")],
+            width=8,
+            threshold=DRIFT_PSI_THRESHOLD,
+        ),
+        Panel(
+            "Drift: KS per feature",
+            [('learnloop_drift_score{test="ks"}', "{{model}} {{feature}}")],
+            width=8,
+            threshold=DRIFT_KS_THRESHOLD,
+        ),
+        Panel(
+            "Champion AUC on the recent window",
+            [("learnloop_model_window_auc", "{{model}}")],
+            width=8,
+        ),
+        Panel(
+            "Drift detected by the last check",
+            [("max by (model) (learnloop_drift_detected)", "{{model}}")],
+            kind="stat",
+            width=8,
+            height=5,
+            threshold=1,
+        ),
+        Panel(
+            "Hours since the last drift check (alert > 2 h)",
+            [
+                (
+                    "(time() - max by (model) (learnloop_drift_last_run_timestamp_seconds)) / 3600",
+                    "{{model}}",
+                )
+            ],
+            kind="stat",
+            unit="h",
+            width=8,
+            height=5,
+            threshold=2,
+        ),
+        Panel(
+            "Retraining runs and registry gate outcomes (7 d)",
+            [
+                (
+                    "sum by (model, reason) (increase(learnloop_retraining_triggered_total[7d]))",
+                    "{{model}} retrain {{reason}}",
+                ),
+                (
+                    "sum by (model, outcome) (increase(learnloop_registry_gate_total[7d]))",
+                    "{{model}} gate {{outcome}}",
+                ),
+            ],
+            kind="stat",
+            width=8,
+            height=5,
+        ),
+        Panel(
+            "Drift monitor / retraining trigger: hours since last success",
+            [
+                (
+                    f"(time() - kube_cronjob_status_last_successful_time{{{NS}}}) / 3600",
+                    "{{cronjob}}",
+                )
+            ],
+            unit="h",
+            width=12,
+        ),
+        Panel(
+            "Failed scheduled-job runs kept",
+            [
+                (
+                    f"sum by (owner_name) ((sum by (namespace, job_name) "
+                    f"(kube_job_status_failed{{{NS}}}) > bool 0) * on (namespace, job_name) "
+                    f'group_left (owner_name) kube_job_owner{{{NS}, owner_kind="CronJob"}})',
+                    "{{owner_name}}",
+                )
+            ],
+            width=12,
+            threshold=2,
+        ),
+    ]
+
+
 def ml_models() -> dict[str, Any]:
-    """Serving (RES, LPS) latency and errors, their pods, and the drift / retraining jobs."""
+    """Models served by RES and LPS (versions, arms, latency, fallbacks), their endpoints and
+    pods, and the drift / retraining jobs."""
     serving = 'service=~"res|lps"'
     panels = [
+        *_model_serving_panels(),
         Panel(
             "Serving requests per second by endpoint",
             [
@@ -353,51 +601,20 @@ def ml_models() -> dict[str, Any]:
             width=8,
             threshold=0.001,
         ),
-        Panel(
-            "Serving latency quantiles",
-            _quantiles(f"{serving}, {NOT_PROBES}", by="service"),
-            unit="s",
-            width=24,
-            threshold=0.2,
-        ),
         *_resources("res|lps"),
-        Panel(
-            "Drift monitor / retraining trigger: hours since last success",
-            [
-                (
-                    f"(time() - kube_cronjob_status_last_successful_time{{{NS}}}) / 3600",
-                    "{{cronjob}}",
-                )
-            ],
-            unit="h",
-            width=12,
-        ),
-        Panel(
-            "Failed scheduled-job runs kept",
-            [
-                (
-                    f"sum by (owner_name) ((sum by (namespace, job_name) "
-                    f"(kube_job_status_failed{{{NS}}}) > bool 0) * on (namespace, job_name) "
-                    f'group_left (owner_name) kube_job_owner{{{NS}, owner_kind="CronJob"}})',
-                    "{{owner_name}}",
-                )
-            ],
-            width=12,
-            threshold=2,
-        ),
+        *_model_lifecycle_panels(),
         pending_note(
             [
-                "model inference latency per model and version (RES, LPS)",
-                "predictions served per model version / A-B arm",
-                "drift scores per feature and model (drift monitor)",
-                "retraining runs triggered and registry gate outcomes",
+                "champion/challenger split against the experiment's configured allocation "
+                "(sample-ratio mismatch alert): the allocation is not exported as a metric yet",
             ]
         ),
     ]
     return dashboard(
         "learnloop-ml-models",
         "learnloop / ML models",
-        "Recommendation (RES) and learning-path (LPS) serving, and the drift / retraining jobs.",
+        "Models served by RES and LPS (versions, experiment arms, inference and feature latency, "
+        "fallbacks, breakers), drift scores and the retraining loop.",
         panels,
     )
 
