@@ -1,0 +1,237 @@
+"""The web app in headless Chromium (Debian's chromium driven by Playwright): a learner signs in
+with the keyboard only, gets a recommendation from a real RES process (``bentoml serve``),
+answers an assessment item and sees mastery change; instructor and data-scientist pages render;
+axe-core finds no serious or critical violation on any page. Screenshots go to
+``test-artifacts/webapp/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from testkit.gateway_harness import PASSWORD, service_settings
+
+from learnloop.localstack import free_port
+from learnloop.settings import Settings
+from services.common.events import InProcessEventBus
+from services.common.principal import Role
+from services.gateway.app import create_gateway
+from services.users import service as users_service
+from services.users.deps import PASSWORDS
+from services.users.schemas import UserCreate
+from services.users.service import Passwords
+
+from .webkit import AXE, CHROMIUM, CHROMIUM_FLAGS, axe_violations, focused, shot, tab_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.slow]
+EMAILS = {
+    Role.LEARNER: "learner@example.com",
+    Role.INSTRUCTOR: "teacher@example.com",
+    Role.DATA_SCIENTIST: "scientist@example.com",
+}
+
+
+@pytest.fixture(scope="module")
+def site(dataset_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Gateway (+ web app) on a real port, with the content pack imported, and RES running;
+    LPS is deliberately not started (the path panel must degrade with a message)."""
+    from learnloop.commands.serve import serving_process, wait_ready
+    from tests.browser.webkit import serve_in_thread
+
+    data_dir = tmp_path_factory.mktemp("web")
+    res_port, grpc_port, lps_port = free_port(), free_port(), free_port()
+    settings = service_settings(
+        data_dir, f"sqlite:///{data_dir / 'web.db'}", dataset_dir,
+        catalog={"import_content_on_start": True},
+        serving={"res_port": res_port, "grpc_port": grpc_port, "lps_port": lps_port},
+    )  # fmt: skip
+    app = create_gateway(settings, bus=InProcessEventBus())
+    env = {
+        **os.environ,
+        "LEARNLOOP_DATA_DIR": str(data_dir),
+        "LEARNLOOP_DATASET_DIR": str(dataset_dir),
+        "LEARNLOOP_SERVING__RES_PORT": str(res_port),
+        "LEARNLOOP_SERVING__GRPC_PORT": str(grpc_port),
+    }
+    res = serving_process(
+        "res", Settings(data_dir=data_dir), port=res_port, log_path=data_dir / "res.log", env=env
+    )
+    with serve_in_thread(app, free_port()) as url, res:
+        platform = app.state.platform
+        passwords = platform.resource(PASSWORDS, Passwords)
+        with platform.db.session() as session:
+            for role, email in EMAILS.items():
+                users_service.create_user_with_roles(
+                    session, data=UserCreate(email=email, password=PASSWORD), roles=[role],
+                    passwords=passwords,
+                )  # fmt: skip
+        wait_ready(res, f"http://127.0.0.1:{res_port}")
+        yield {"url": url, "settings": settings}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is missing: run `scripts/system-deps.sh chromium` (make system-deps)")
+    if not AXE.is_file():
+        pytest.fail("axe-core is missing: run scripts/web-assets.sh (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+def new_page(browser: Any, problems: list[str]) -> Any:
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    return page
+
+
+def check_page(page: Any, name: str, audited: dict[str, list[Any]]) -> None:
+    """Wait for the page's scripts, record axe's blocking violations and a screenshot."""
+    page.wait_for_selector("body[data-ready='1']")
+    audited[name] = axe_violations(page)
+    shot(page, name)
+
+
+def sign_in_with_keyboard(page: Any, url: str, email: str) -> None:
+    page.goto(f"{url}/app/")
+    assert page.url.endswith("/app/login")
+    stops = tab_until(page, lambda f: f["id"] == "email")
+    assert stops[0]["text"] == "Skip to main content"  # the first stop is the skip link
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    assert focused(page)["id"] == "password"
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/app/(learn|teach|models).*"))
+
+
+def assessment_for(url: str, skill: str) -> dict[str, Any]:
+    """The instructor (over the API) builds an assessment from two exercises of ``skill``."""
+    client = httpx.Client(base_url=url, timeout=30)
+    token = client.post(
+        "/auth/token", json={"email": EMAILS[Role.INSTRUCTOR], "password": PASSWORD}
+    ).json()["access_token"]
+    exercises = client.get("/catalog/items", params={"skill": skill, "limit": 2}).json()["data"]
+    created = client.post(
+        "/assessments/from-catalog",
+        json={"title": f"Practice: {skill}", "item_ids": [e["id"] for e in exercises]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert created.status_code == 201, created.text
+    return dict(created.json())
+
+
+def test_learner_flow_keyboard_only(site: dict[str, Any], browser: Any) -> None:
+    """Sign in → next up (RES, with reasons) → assessment → answer → mastery, keyboard only."""
+    url, problems, audited = site["url"], [], {}
+    page = new_page(browser, problems)
+    sign_in_with_keyboard(page, url, EMAILS[Role.LEARNER])
+
+    # next up: RES answered with reasons; LPS is down and the page says so
+    card = page.locator("[data-testid=recommendations] li").first
+    assert card.locator(".reasons li").count() >= 1
+    skill = card.get_attribute("data-skills").split()[0]
+    assert "not reachable" in page.locator("#path").inner_text()
+    check_page(page, "learner-next-up", audited)
+    stops = tab_until(page, lambda f: f["href"].startswith("/app/items/"))
+    assert all(s["outline"] for s in stops), [s for s in stops if not s["outline"]]
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/app/items/.*"))
+    assert "CC BY" in page.locator(".credit").inner_text()
+    check_page(page, "learner-item", audited)
+
+    created = assessment_for(url, skill)
+    first = created["items"][0]
+    key = first["answer"]
+    tab_until(page, lambda f: f["text"] == "Assessments" and f["tag"] == "a")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/app/assessments$"))
+    check_page(page, "learner-assessments", audited)
+    tab_until(page, lambda f: f["text"].startswith("Start") and created["title"] in f["text"])
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/app/attempts/.*"))
+    check_page(page, "learner-attempt", audited)
+
+    # answer the first item correctly with the keyboard; focus lands on the feedback
+    if first["kind"] in ("single_choice", "multiple_choice"):
+        correct = key["correct"] if isinstance(key["correct"], list) else [key["correct"]]
+        tab_until(page, lambda f: f["name"] == "response")
+        if first["kind"] == "single_choice":
+            page.keyboard.press("Space")  # Tab focuses the first option; Space selects it
+        for index in range(len(first["choices"])):
+            if first["kind"] == "single_choice":
+                if index:
+                    page.keyboard.press("ArrowDown")
+                if index == correct[0]:
+                    break
+            else:
+                if index in correct:
+                    page.keyboard.press("Space")
+                page.keyboard.press("Tab")
+    else:
+        tab_until(page, lambda f: f["id"] == f"r-{first['id']}")
+        page.keyboard.type(str(key.get("accepted", [key.get("value")])[0]))
+    tab_until(page, lambda f: f["text"] == "Check answer")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#item-{first['id']} .result")
+    feedback = page.locator(f"#item-{first['id']} .result").inner_text()
+    assert feedback.startswith("Correct"), feedback
+    assert focused(page)["role"] == "status"  # focus moved to the feedback
+    check_page(page, "learner-answered", audited)
+
+    tab_until(page, lambda f: f["text"] == "Finish and see my mastery")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/app/mastery$"))
+    deadline = time.monotonic() + 30
+    cell = page.locator(f"td[data-skill='{skill}']")
+    while cell.count() == 0:  # progress is eventually consistent (the consumer runs async)
+        assert time.monotonic() < deadline, "mastery did not change in time"
+        time.sleep(0.5)
+        page.reload()
+    mastery = float(cell.inner_text().rstrip("%")) / 100
+    assert mastery > 0.5
+    assert page.locator("figure.chart svg[role=img] rect.bar").count() >= 1
+    check_page(page, "learner-mastery", audited)
+    assert audited == {name: [] for name in audited}, audited
+    assert problems == []
+
+
+def test_every_page_passes_axe(site: dict[str, Any], browser: Any) -> None:
+    """Sign-in, register, inbox, instructor and data-scientist pages: no serious/critical
+    axe-core violation; role checks hold."""
+    url, problems, audited = site["url"], [], {}
+    page = new_page(browser, problems)
+    page.goto(f"{url}/app/login")
+    check_page(page, "sign-in", audited)
+    page.goto(f"{url}/app/register")
+    check_page(page, "register", audited)
+    sign_in_with_keyboard(page, url, EMAILS[Role.INSTRUCTOR])
+    assert page.url.endswith("/app/teach")
+    check_page(page, "instructor-teaching", audited)
+    page.goto(f"{url}/app/teach/experiments")
+    check_page(page, "instructor-experiments", audited)
+    page.goto(f"{url}/app/inbox")
+    check_page(page, "inbox", audited)
+    page.goto(f"{url}/app/models")
+    assert page.locator("h1").inner_text() == "Not allowed"  # instructors are not data scientists
+    page.context.clear_cookies()
+
+    sign_in_with_keyboard(page, url, EMAILS[Role.DATA_SCIENTIST])
+    assert page.url.endswith("/app/models")
+    assert "No champion yet" in page.inner_text("main")
+    check_page(page, "data-scientist-models", audited)
+    assert audited == {name: [] for name in audited}, audited
+    assert problems == []

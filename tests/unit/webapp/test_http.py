@@ -1,0 +1,109 @@
+"""The web app inside the gateway (in process): cookies, CSRF, caching, roles, degradation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from testkit.gateway_harness import PASSWORD, Gateway, service_settings
+
+from learnloop.localstack import free_port
+from services.common.events import InProcessEventBus
+from services.common.principal import Role
+from services.gateway.app import create_gateway
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    data_dir = tmp_path_factory.mktemp("webapp")
+    settings = service_settings(
+        data_dir, f"sqlite:///{data_dir / 'db.sqlite'}", data_dir / "datasets",
+        serving={"res_port": free_port(), "lps_port": free_port()},  # nothing listens there
+    )  # fmt: skip
+    app = create_gateway(settings, bus=InProcessEventBus())
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Gateway(client=client, platform=app.state.platform, bus=app.state.platform.bus)
+
+
+def _csrf(client: TestClient, path: str) -> str:
+    page = client.get(path)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, page.text[:500]
+    return match.group(1)
+
+
+def _sign_in(gateway: Gateway, role: Role) -> TestClient:
+    user_id, _ = gateway.make_user(role)
+    client = TestClient(gateway.client.app, base_url="http://testserver")
+    token = _csrf(client, "/app/login")
+    answer = client.post(
+        "/app/login",
+        data={"email": gateway.users[user_id], "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+def test_sign_in_sets_safe_cookies_and_lands_by_role(gateway: Gateway) -> None:
+    client = TestClient(gateway.client.app)
+    assert client.get("/app/learn", follow_redirects=False).headers["location"] == (
+        "/app/login?next=/app/learn"
+    )
+    user_id, _ = gateway.make_user(Role.LEARNER)
+    token = _csrf(client, "/app/login")
+    answer = client.post(
+        "/app/login",
+        data={"email": gateway.users[user_id], "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert answer.headers["location"] == "/app/learn"
+    cookies = answer.headers.get_list("set-cookie")
+    session = next(c for c in cookies if c.startswith("ll_session="))
+    assert "HttpOnly" in session and "SameSite=lax" in session and "Path=/app" in session
+
+
+def test_wrong_password_and_missing_csrf_are_refused(gateway: Gateway) -> None:
+    client = TestClient(gateway.client.app)
+    user_id, _ = gateway.make_user(Role.LEARNER)
+    email = gateway.users[user_id]
+    token = _csrf(client, "/app/login")
+    wrong = client.post(
+        "/app/login", data={"email": email, "password": "nope" * 3, "csrf_token": token}
+    )
+    assert wrong.status_code == 400 and "E-mail or password is not right" in wrong.text
+    forged = client.post("/app/login", data={"email": email, "password": PASSWORD})
+    assert forged.status_code == 403 and "ll_session" not in forged.headers.get("set-cookie", "")
+
+
+def test_static_assets_are_cacheable_and_pages_are_not(gateway: Gateway) -> None:
+    client = _sign_in(gateway, Role.LEARNER)
+    page = client.get("/app/mastery")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    css = re.search(r'href="(/app/static/app\.css\?v=[0-9a-f]+)"', page.text)
+    assert css, page.text[:400]
+    asset = client.get(css.group(1))
+    assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_pages_degrade_when_res_and_lps_are_down(gateway: Gateway) -> None:
+    client = _sign_in(gateway, Role.LEARNER)
+    page = client.get("/app/learn")
+    assert page.status_code == 200
+    assert "recommendation service is not reachable" in page.text
+    assert "learning-path service is not reachable" in page.text
+
+
+def test_roles_gate_pages(gateway: Gateway) -> None:
+    learner = _sign_in(gateway, Role.LEARNER)
+    assert learner.get("/app/teach").status_code == 403
+    assert learner.get("/app/models").status_code == 403
+    scientist = _sign_in(gateway, Role.DATA_SCIENTIST)
+    models = scientist.get("/app/models")
+    assert models.status_code == 200 and "No champion yet" in models.text
+    assert scientist.get("/app/reports/drift/..%2F..%2Fetc%2Fpasswd").status_code == 404
+    teacher = _sign_in(gateway, Role.INSTRUCTOR)
+    assert "No learner has attempted" in teacher.get("/app/teach").text
