@@ -20,6 +20,7 @@ from testkit.infra import (
     Tools,
     load_documents,
     render_chart,
+    rule_groups,
     run,
 )
 
@@ -84,6 +85,7 @@ def test_chart_refuses_bad_values(tools: Tools, tmp_path: Path) -> None:
         "image.digest=sha256:short": "digest",
         "components.gateway.calls={nosuch}": "unknown component",
         "components.users.egress={internet}": "unknown target",
+        "pushgateway.url=pushgateway:9091": "pushgateway",
     }
     for expression, message in cases.items():
         result = render_chart(tools, tmp_path / "bad", "--set", expression)
@@ -372,8 +374,9 @@ def test_cronjobs_never_overlap_and_clean_up(rendered: Rendered, values: dict[st
 
 def test_observability_files_ship_in_the_chart(rendered: Rendered) -> None:
     (rule,) = rendered.kind("PrometheusRule")
+    assert rule["spec"]["groups"] == rule_groups(), "the PrometheusRule is the rules file"
     alerts = [r["alert"] for g in rule["spec"]["groups"] for r in g["rules"] if "alert" in r]
-    assert "LearnloopEndpointLatencyP99High" in alerts
+    assert {"LearnloopEndpointLatencyP99High", "LearnloopModelDriftDetected"} <= set(alerts)
     dashboards = [
         d for d in rendered.kind("ConfigMap") if d["metadata"]["labels"].get("grafana_dashboard")
     ]
@@ -536,3 +539,20 @@ def test_custom_resources_match_the_operator_schemas(rendered: Rendered) -> None
     broken["spec"] = {**broken["spec"], "endpoints": [{"port": "http", "honorlabels": True}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, CRD_SCHEMAS["ServiceMonitor"])
+
+
+def test_jobs_that_push_metrics_are_told_where(rendered: Rendered, values: dict[str, Any]) -> None:
+    """CronJobs with pushMetrics get the Pushgateway URL (LEARNLOOP_DRIFT__PUSHGATEWAY_URL);
+    long-running pods, scraped directly, do not."""
+    variable = "LEARNLOOP_DRIFT__PUSHGATEWAY_URL"
+    told = {}
+    for component, spec in workloads(values).items():
+        kind = "CronJob" if component in values["cronJobs"] else "Deployment"
+        (container,) = pod_spec(rendered.get(kind, name(component)))["containers"]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        if variable in env:
+            told[component] = env[variable]
+        assert (variable in env) == bool(spec.get("pushMetrics")), component
+    assert told == dict.fromkeys(
+        ["drift-monitor", "retraining-trigger"], values["pushgateway"]["url"]
+    )

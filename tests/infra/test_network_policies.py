@@ -127,6 +127,12 @@ RDS = Peer("rds", ip="10.40.130.7")
 S3 = Peer("s3", ip="52.218.48.1")
 VPC_HOST = Peer("vpc-host", ip="10.40.70.9")
 METADATA = Peer("imds", ip="169.254.169.254")
+PUSHGATEWAY = Peer(
+    "pushgateway", "monitoring", {"app.kubernetes.io/name": "prometheus-pushgateway"}
+)
+PUSHGATEWAY_ELSEWHERE = Peer(
+    "pushgateway", "default", {"app.kubernetes.io/name": "prometheus-pushgateway"}
+)
 
 
 @pytest.fixture(scope="module")
@@ -207,3 +213,16 @@ def test_egress_to_data_stores_follows_the_declared_needs(
         assert not cluster.can_connect(pods[component], VPC_HOST, 443), "443 is not a VPC pass"
         assert not cluster.can_connect(pods[component], METADATA, 80), "no instance metadata"
         assert not cluster.can_connect(pods[component], RDS, 22)
+
+
+def test_only_jobs_that_push_metrics_reach_the_pushgateway(
+    cluster: Cluster, pods: dict[str, Peer], values: dict[str, Any]
+) -> None:
+    port = values["pushgateway"]["port"]
+    specs = {**values["components"], **values["cronJobs"]}
+    pushing = {c for c, spec in specs.items() if spec.get("pushMetrics")}
+    assert pushing == {"drift-monitor", "retraining-trigger"}
+    for component, pod in pods.items():
+        assert cluster.can_connect(pod, PUSHGATEWAY, port) == (component in pushing), component
+        assert not cluster.can_connect(pod, PUSHGATEWAY_ELSEWHERE, port), component
+        assert not cluster.can_connect(pod, PUSHGATEWAY, 9090), "the Pushgateway port only"

@@ -106,6 +106,10 @@ containers:
       - name: LEARNLOOP_INGEST__METRICS_PORT
         value: {{ $spec.metricsPort | quote }}
       {{- end }}
+      {{- if and $spec.pushMetrics $root.Values.pushgateway.enabled }}
+      - name: LEARNLOOP_DRIFT__PUSHGATEWAY_URL
+        value: {{ $root.Values.pushgateway.url | quote }}
+      {{- end }}
       {{- range $name, $value := $spec.env }}
       - name: {{ $name }}
         value: {{ $value | quote }}
