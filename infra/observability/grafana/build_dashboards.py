@@ -717,11 +717,16 @@ def kafka_pipeline() -> dict[str, Any]:
             ],
             width=24,
         ),
-        pending_note(
+        Panel(
+            "Messages consumed per second by group and outcome",
             [
-                "messages consumed per second with outcome ok "
-                "(learnloop_kafka_consumed_total is only incremented for dead letters today)",
-            ]
+                (
+                    _rate("learnloop_kafka_consumed_total", "group, outcome"),
+                    "{{group}} {{outcome}}",
+                )
+            ],
+            unit="ops",
+            width=24,
         ),
     ]
     return dashboard(
