@@ -7,6 +7,6 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     """Every page router (mounted under ``/app``)."""
-    from webapp.pages import auth, instructor, learner, science
+    from webapp.pages import auth, instructor, learner, science, sso
 
-    return [auth.router, learner.router, instructor.router, science.router]
+    return [auth.router, sso.router, learner.router, instructor.router, science.router]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -107,3 +108,31 @@ def test_roles_gate_pages(gateway: Gateway) -> None:
     assert scientist.get("/app/reports/drift/..%2F..%2Fetc%2Fpasswd").status_code == 404
     teacher = _sign_in(gateway, Role.INSTRUCTOR)
     assert "No learner has attempted" in teacher.get("/app/teach").text
+
+
+def test_sso_button_starts_a_pkce_code_flow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webapp.pages import sso
+
+    async def discover(_issuer: object) -> dict[str, str]:
+        return {"authorization_endpoint": "https://idp.example/authorize",
+                "token_endpoint": "https://idp.example/token"}  # fmt: skip
+
+    monkeypatch.setattr(sso, "_discover", discover)
+    settings = service_settings(
+        tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path / "datasets",
+        auth={"external_issuers": [{"issuer": "https://idp.example", "audience": "web-client"}]},
+    )  # fmt: skip
+    with TestClient(create_gateway(settings, bus=InProcessEventBus())) as client:
+        assert "Sign in with https://idp.example" in client.get("/app/login").text
+        start = client.get("/app/sso/0", follow_redirects=False)
+        assert start.status_code == 303
+        location = start.headers["location"]
+        assert location.startswith("https://idp.example/authorize?")
+        assert "client_id=web-client" in location and "code_challenge_method=S256" in location
+        state = re.search(r"state=([^&]+)", location)
+        assert state and "ll_sso" in start.headers["set-cookie"]
+        forged = client.get("/app/sso-callback", params={"code": "x", "state": "other"})
+        assert forged.status_code == 400 and "did not match" in forged.text
+        assert client.get("/app/sso/5").status_code == 400
