@@ -1,9 +1,12 @@
-"""What RES and LPS do alike inside a BentoML worker: logging and process defaults."""
+"""What RES and LPS do alike inside a BentoML worker: logging, process defaults, app set-up."""
 
 from __future__ import annotations
 
 import logging
 import os
+from typing import Any
+
+from fastapi import FastAPI
 
 from learnloop.log import configure_logging
 from learnloop.settings import Settings
@@ -19,3 +22,22 @@ def prepare_worker(settings: Settings) -> None:
         if not getattr(handler, "_learnloop", False):
             root.removeHandler(handler)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+
+
+# BentoML's middleware already traces (OpenTelemetry) and measures every request; FastAPI's
+# native telemetry would add a second server span and operation spans to each request.
+HOSTED_TELEMETRY: dict[str, bool] = {"tracing": False, "metrics": False, "logs": False}
+
+
+def serve_first(app: FastAPI, *paths: str) -> None:
+    """Match the routes of ``paths`` before the others (docs, probes): BentoML's mount and the
+    app's router try routes in order, and the hot routes are then the first tried."""
+
+    def serves(route: Any) -> bool:
+        if getattr(route, "path", None) in paths:
+            return True
+        included = getattr(route, "original_router", None)  # FastAPI's included routers
+        return included is not None and any(serves(r) for r in included.routes)
+
+    hot = [r for r in app.router.routes if serves(r)]
+    app.router.routes[:] = hot + [r for r in app.router.routes if r not in hot]

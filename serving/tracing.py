@@ -8,6 +8,7 @@ the context as ``traceparent`` metadata (:func:`inject_metadata` / :func:`extrac
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -18,8 +19,9 @@ logger = logging.getLogger(__name__)
 NAME = "learnloop.serving"
 
 
+@functools.cache
 def tracer() -> trace.Tracer:
-    """The serving tracer (from the global provider)."""
+    """The serving tracer (from the global provider, also when installed later)."""
     return trace.get_tracer(NAME)
 
 

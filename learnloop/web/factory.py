@@ -31,14 +31,22 @@ def create_service_app(
     lifespan: Lifespan | None = None,
     middleware: Sequence[Middleware] = (),
     db_retry_after_s: int = DEFAULT_RETRY_AFTER_S,
+    telemetry: dict[str, Any] | None = None,
 ) -> FastAPI:
     """A FastAPI app with problem-details errors, request ids, RED metrics, security headers,
     health probes and an OpenAPI document whose error responses are problem+json.
 
     ``middleware`` (outermost first) runs inside request-id, security-header and metrics
     middleware, so its responses (401, 429, CORS preflight) get request ids and are counted.
+    ``telemetry``: FastAPI's native OpenTelemetry options (off where the host server traces).
     """
-    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        lifespan=lifespan,
+        telemetry=telemetry,  # type: ignore[arg-type]
+    )
     install_problem_handlers(app)
     install_database_error_handlers(app, retry_after_s=db_retry_after_s)
     for item in reversed(middleware):

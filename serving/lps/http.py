@@ -10,6 +10,7 @@ from features.events import Identifier
 from learnloop import __version__
 from learnloop.web import FieldProblem, ProblemError, ReadinessCheck, create_service_app
 from learnloop.web.openapi import problem_responses
+from serving.bento import HOSTED_TELEMETRY, serve_first
 from serving.lps.planning import PathRequestError, PathService
 from serving.lps.schemas import PathList, PathRequest, PathResponse, path_response
 
@@ -89,8 +90,10 @@ def create_lps_app() -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         routers=[router],
+        telemetry=HOSTED_TELEMETRY,
         checks=[ReadinessCheck("paths", _ready(lambda: app))],
     )
+    serve_first(app, "/paths")
     app.state.paths = None
     return app
 

@@ -107,6 +107,7 @@ class Engine:
             relevance_weight=RELEVANCE_WEIGHT,
         )
         self.rec = rec
+        self._course_orders: dict[str, tuple[str, ...]] = {}
         self._rec_cols = np.full(index.n_items, -1, dtype=np.int64)
         self._base_relevance = np.zeros(index.n_items)
         if rec is not None:
@@ -145,12 +146,21 @@ class Engine:
                 index.item_course[index.item_pos[i]] for i in query.history if i in index.item_pos
             ]
             courses = [index.course_ids[c] for c in dict.fromkeys(found) if c >= 0]
+        if len(courses) == 1:
+            return list(self._course_order(courses[0]))
         order: dict[str, None] = {}
         for course in courses:
-            order.update(
-                dict.fromkeys(index.skills[int(s)] for s in index.course_skills.get(course, ()))
-            )
+            order.update(dict.fromkeys(self._course_order(course)))
         return list(order)
+
+    def _course_order(self, course: str) -> tuple[str, ...]:
+        """A course's skills in course order (built once per course)."""
+        order = self._course_orders.get(course)
+        if order is None:
+            skills = self.index.course_skills.get(course, ())
+            order = tuple(dict.fromkeys(self.index.skills[int(s)] for s in skills))
+            self._course_orders[course] = order
+        return order
 
     def mastered(self, skill: str, learner: LearnerView) -> bool:
         """Whether ``skill`` counts as mastered for the learner."""

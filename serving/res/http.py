@@ -16,13 +16,15 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from learnloop import __version__
 from learnloop.web import FieldProblem, ProblemError, ReadinessCheck, create_service_app
 from learnloop.web.openapi import problem_responses
+from serving.bento import HOSTED_TELEMETRY, serve_first
 from serving.res.runtime import ResRuntime
 from serving.res.schemas import (
     RecommendationRequest,
     RecommendationResponse,
-    recommendation_response,
+    recommendation_json,
 )
 
+JSON = "application/json"
 DESCRIPTION = (
     "Recommendation service (RES): next items for a learner from the champion KT model and "
     "recommender, the learner's online features and the skill graph. Items never have "
@@ -69,8 +71,7 @@ def create_res_app() -> FastAPI:
         runtime = runtime_of(request)
         check_request(body, runtime)
         result = await runtime.recommend(body.query(), body.platform)
-        answer = recommendation_response(body.learner_id, result)  # built typed, dumped once
-        return Response(answer.model_dump_json(), media_type="application/json")
+        return Response(recommendation_json(body.learner_id, result), media_type=JSON)
 
     @router.get("/model", summary="Served model versions and catalog size")
     async def model(request: Request) -> dict[str, Any]:
@@ -82,8 +83,10 @@ def create_res_app() -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         routers=[router],
+        telemetry=HOSTED_TELEMETRY,
         checks=[ReadinessCheck("models", _ready_probe(lambda: app))],
     )
+    serve_first(app, "/recommendations")
     app.state.runtime = None
     return app
 

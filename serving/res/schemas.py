@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_json
 
 from features.events import Identifier, SkillId
 from serving.res.engine import Query
@@ -86,32 +87,38 @@ class RecommendationResponse(BaseModel):
     exposure: Exposure
 
 
-def served_info(served: Served) -> ServedInfo:
-    """The response form of runtime metadata."""
-    return ServedInfo(
-        kt=ModelInfo(name=served.kt.name, version=served.kt.version),
-        rec=ModelInfo(name=served.rec.name, version=served.rec.version) if served.rec else None,
-        arm=served.arm,
-        degraded=bool(served.degraded),
-        degraded_reasons=served.degraded,
-        cold_start=served.cold_start,
-    )
+def served_info(served: Served) -> dict[str, Any]:
+    """The response form of runtime metadata (:class:`ServedInfo` fields)."""
+    return {
+        "kt": {"name": served.kt.name, "version": served.kt.version},
+        "rec": {"name": served.rec.name, "version": served.rec.version} if served.rec else None,
+        "arm": served.arm,
+        "degraded": bool(served.degraded),
+        "degraded_reasons": served.degraded,
+        "cold_start": served.cold_start,
+    }
 
 
-def recommendation_response(learner_id: str, result: Recommendations) -> RecommendationResponse:
-    """The HTTP body of a runtime answer."""
-    return RecommendationResponse(
-        learner_id=learner_id,
-        items=[
-            RecommendedItem(
-                item_id=r.item_id,
-                score=r.score,
-                p_correct=r.p_correct,
-                skills=list(r.skills),
-                reasons=r.reasons,
-            )
-            for r in result.items
-        ],
-        served=served_info(result.served),
-        exposure=Exposure(experiments=result.served.experiments, propensity=result.propensity),
+def recommendation_json(learner_id: str, result: Recommendations) -> bytes:
+    """The HTTP body of a runtime answer: a :class:`RecommendationResponse` as JSON, built as
+    plain data and encoded once (no model instances per item on the hot path)."""
+    return to_json(
+        {
+            "learner_id": learner_id,
+            "items": [
+                {
+                    "item_id": r.item_id,
+                    "score": r.score,
+                    "p_correct": r.p_correct,
+                    "skills": r.skills,
+                    "reasons": r.reasons,
+                }
+                for r in result.items
+            ],
+            "served": served_info(result.served),
+            "exposure": {
+                "experiments": result.served.experiments,
+                "propensity": result.propensity,
+            },
+        }
     )

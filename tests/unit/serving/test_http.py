@@ -14,6 +14,7 @@ from serving.lps.planning import PathService
 from serving.lps.store import PathStore
 from serving.res.http import create_res_app
 from serving.res.runtime import ResRuntime
+from serving.res.schemas import RecommendationResponse
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,7 @@ def test_recommendations_answer(res: TestClient) -> None:
     )
     assert answer.status_code == 200, answer.text
     body = answer.json()
+    assert RecommendationResponse.model_validate(body).model_dump() == body  # the documented schema
     assert len(body["items"]) == 2 and body["items"][0]["item_id"].startswith("oat-p")
     assert body["served"]["kt"] == {"name": "content-pack-bkt", "version": "builtin"}
     assert body["served"]["degraded"] is False and body["served"]["cold_start"] is True
