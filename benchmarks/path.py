@@ -34,8 +34,10 @@ import platform
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from scipy import stats  # noqa: E402
 
+from features.events import LearningEvent  # noqa: E402
 from features.simulator import LearnerSimulator, SimulatorConfig  # noqa: E402
 from features.simulator.dynamics import zpd_multiplier  # noqa: E402
 from knowledge_graph.mining import edges_to_mapping, mine_prerequisites, score_edges  # noqa: E402
@@ -97,6 +100,12 @@ class World:
     popularity_order: list[str]
 
 
+def _correct(event: LearningEvent) -> bool:
+    """Whether a simulated answer was correct (simulator events always carry a result)."""
+    assert event.result is not None
+    return bool(event.result.correct)
+
+
 def _days(sim: LearnerSimulator, when: datetime) -> float:
     return (when - sim.config.start).total_seconds() / DAY
 
@@ -114,7 +123,7 @@ def build_world(
         for e in history.generate(min(SNAPSHOT_EVERY, hist_events - start), policy="random"):
             if e.learner_id in cohort:
                 per.setdefault(e.learner_id, []).append(
-                    (e.object.id, tuple(e.skill_ids), bool(e.result.correct))
+                    (e.object.id, tuple(e.skill_ids), _correct(e))
                 )
         true_snapshots.append(history.mastery_matrix()[n_learners:])
     problem_id = {it.id: i + 1 for i, it in enumerate(sim.items)}
@@ -280,20 +289,21 @@ def run_adaptive(
             states[e.learner_id] = world.tracker.observe(
                 states[e.learner_id],
                 world.catalog.items[e.object.id],
-                bool(e.result.correct),
+                _correct(e),
                 at=_days(sim, e.timestamp),
             )
     return np.asarray(sim.mastery_matrix().mean(axis=1) - before)
 
 
 class _TrueKnowledge:
-    """Estimator reading the simulator's true state (for the diagnostic row only)."""
+    """Estimator reading the simulator's true state (for the diagnostic row only).
 
-    def __init__(self, sim: LearnerSimulator) -> None:
-        self.sim = sim
+    ``state.model_state`` holds the true P(correct) of every item at decision time, computed
+    once per decision (``LearnerSimulator.item_probabilities``) instead of once per item.
+    """
 
     def p_correct(self, state: LearnerState, item: ContentItem) -> float:
-        return self.sim.p_correct(state.model_state, item.id)
+        return float(state.model_state[item.id])
 
     def prior_mastery(self, skill: str) -> float:
         return 0.0
@@ -305,16 +315,20 @@ def run_true_state(world: World, steps: int, params: dict[str, Any]) -> np.ndarr
     reranker = ZPDReranker(
         world.curated,
         world.catalog,
-        _TrueKnowledge(sim),
+        _TrueKnowledge(),
         learn_rates=world.learn_rates,
         **{k: v for k, v in params.items() if k != "use_rates"},
     )
     policy = AdaptivePolicy(reranker)
+    item_ids = [it.id for it in sim.items]
     seen: dict[str, dict[str, int]] = {learner: {} for learner in sim.learner_ids}
     before = sim.mastery_matrix().mean(axis=1)
 
     def choose(s: LearnerSimulator, learner: str) -> str:
-        state = LearnerState(mastery=s.mastery(learner), seen=seen[learner], model_state=learner)
+        probabilities = dict(zip(item_ids, s.item_probabilities(learner).tolist(), strict=True))
+        state = LearnerState(
+            mastery=s.mastery(learner), seen=seen[learner], model_state=probabilities
+        )
         item = policy.next_item(state)
         assert item is not None
         return item.item_id
@@ -411,6 +425,7 @@ def main() -> None:
         action="store_true",
         help="evaluate on tuning seeds 100+ (for choosing hyper-parameters)",
     )
+    parser.add_argument("--jobs", type=int, default=1, help="seeds run in parallel processes")
     args = parser.parse_args()
     quick = args.quick
     n_seeds = args.seeds or (2 if quick else 5)
@@ -419,10 +434,21 @@ def main() -> None:
     hist = (200, 200) if quick else (500, 300)
     first = 100 if args.tune else 0
     started = time.perf_counter()
-    per_seed = [
-        evaluate_seed(first + i, n, steps, hist, POLICY_PARAMS, MINER_PARAMS, POLICIES)
-        for i in range(n_seeds)
-    ]
+    seeds = [first + i for i in range(n_seeds)]
+    run = partial(
+        evaluate_seed,
+        n=n,
+        steps=steps,
+        hist=hist,
+        policy_params=POLICY_PARAMS,
+        miner=MINER_PARAMS,
+        which=POLICIES,
+    )
+    if args.jobs > 1:  # seeds are independent: one process per seed
+        with ProcessPoolExecutor(min(args.jobs, n_seeds)) as pool:
+            per_seed = list(pool.map(run, seeds))
+    else:
+        per_seed = [run(seed) for seed in seeds]
     write_results(
         per_seed,
         quick=quick,
@@ -444,7 +470,7 @@ def write_results(
     hist: tuple[int, int],
     seconds: float,
 ) -> None:
-    table = {}
+    table: dict[str, dict[str, Any]] = {}
     for name in POLICIES:
         mean, ci = mean_ci([r["gains"][name] for r in per_seed])
         table[name] = {

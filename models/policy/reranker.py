@@ -109,22 +109,19 @@ class ZPDReranker(SkillPolicy):
         mastered: Callable[[str], bool] | None = None,
     ) -> list[str]:
         """Unmastered prerequisites of the item's skills (empty: the item is allowed)."""
-        mastered = mastered or self._mastered(state)
+        memo = mastered if isinstance(mastered, _RankingMemo) else self._mastered(state, mastered)
         blocked: list[str] = []
         for skill in item.skills:
-            blocked.extend(p for p in self.prerequisites.unmet(skill, mastered) if p not in blocked)
+            blocked.extend(p for p in memo.unmet(skill) if p not in blocked)
         return blocked
 
-    def _mastered(self, state: LearnerState) -> Callable[[str], bool]:
-        """``is_mastered`` for one state, memoised (one ranking asks about a skill often)."""
-        cache: dict[str, bool] = {}
-
-        def mastered(skill: str) -> bool:
-            if skill not in cache:
-                cache[skill] = self.is_mastered(state, skill)
-            return cache[skill]
-
-        return mastered
+    def _mastered(
+        self, state: LearnerState, mastered: Callable[[str], bool] | None = None
+    ) -> _RankingMemo:
+        """Memoised mastery checks for one state (a ranking asks about a skill many times)."""
+        return _RankingMemo(
+            self.prerequisites, mastered or (lambda skill: self.is_mastered(state, skill))
+        )
 
     # ------------------------------------------------------------------ ranking
     def rank(
@@ -176,10 +173,10 @@ class ZPDReranker(SkillPolicy):
         state: LearnerState,
         item: ContentItem,
         relevance: float,
-        mastered: Callable[[str], bool],
+        mastered: _RankingMemo,
         popular: bool = False,
     ) -> tuple[float, list[Reason]] | None:
-        if self.blocked_by(state, item, mastered):
+        if any(mastered.unmet(skill) for skill in item.skills):
             return None
         unmastered = [s for s in item.skills if not mastered(s)]
         due = [] if unmastered else self._due(state, item)
@@ -209,7 +206,7 @@ class ZPDReranker(SkillPolicy):
                         "mastery": round(self.mastery(state, skill), 4),
                     }
                 )
-            opens = max(self._unlocks(s, mastered) for s in unmastered)
+            opens = max(mastered.unlocks(s) for s in unmastered)
             if opens:
                 score *= 1.0 + self.unlock_weight * math.log1p(opens)
                 reasons.append({"code": "unlocks", "skill": unmastered[0], "dependents": opens})
@@ -232,14 +229,6 @@ class ZPDReranker(SkillPolicy):
         if not self.learn_rates:
             return 1.0
         return self.learn_rates.get(skill, self._mean_rate) / self._mean_rate
-
-    def _unlocks(self, skill: str, mastered: Callable[[str], bool]) -> int:
-        """Dependents whose only unmastered prerequisite is ``skill``."""
-        return sum(
-            1
-            for child in self.prerequisites.children.get(skill, ())
-            if not mastered(child) and self.prerequisites.unmet(child, mastered) == [skill]
-        )
 
     def _diversify(
         self, scored: list[tuple[float, ContentItem, list[Reason]]], k: int
@@ -269,6 +258,38 @@ class ZPDReranker(SkillPolicy):
             per_skill[item.skills[0]] = count + 1
             picked.append(RankedItem(item.id, round(best_value, 6), item.skills, reasons))
         return picked
+
+
+class _RankingMemo:
+    """Mastery, unmet prerequisites and unlock counts per skill, computed once per ranking."""
+
+    def __init__(self, prerequisites: PrerequisiteMap, is_mastered: Callable[[str], bool]) -> None:
+        self.prerequisites = prerequisites
+        self.is_mastered = is_mastered
+        self._mastered: dict[str, bool] = {}
+        self._unmet: dict[str, list[str]] = {}
+        self._unlocks: dict[str, int] = {}
+
+    def __call__(self, skill: str) -> bool:
+        if skill not in self._mastered:
+            self._mastered[skill] = self.is_mastered(skill)
+        return self._mastered[skill]
+
+    def unmet(self, skill: str) -> list[str]:
+        """Unmastered direct prerequisites of ``skill``."""
+        if skill not in self._unmet:
+            self._unmet[skill] = self.prerequisites.unmet(skill, self)
+        return self._unmet[skill]
+
+    def unlocks(self, skill: str) -> int:
+        """Dependents whose only unmastered prerequisite is ``skill``."""
+        if skill not in self._unlocks:
+            self._unlocks[skill] = sum(
+                1
+                for child in self.prerequisites.children.get(skill, ())
+                if not self(child) and self.unmet(child) == [skill]
+            )
+        return self._unlocks[skill]
 
 
 def _relevance(
