@@ -141,16 +141,20 @@ def dashboard(uid: str, title: str, description: str, panels: list[Panel]) -> di
     }
 
 
-def _quantiles(selector: str, by: str = "") -> list[tuple[str, str]]:
+def _quantiles(
+    metric: str, by: str = "", quantiles: tuple[float, ...] = (0.5, 0.95, 0.99), selector: str = ""
+) -> list[tuple[str, str]]:
+    """histogram_quantile targets of a histogram ``metric``, one per quantile, grouped ``by``."""
     grouping = f"le{', ' + by if by else ''}"
-    legend = f"{{{{{by}}}}} " if by else ""
+    legend = "".join(f"{{{{{label.strip()}}}}} " for label in by.split(",") if label.strip())
+    matchers = f"{{{selector}}}" if selector else ""
     return [
         (
             f"histogram_quantile({q}, sum by ({grouping}) "
-            f"(rate(learnloop_http_request_duration_seconds_bucket{{{selector}}}[$__rate_interval])))",
+            f"(rate({metric}_bucket{matchers}[$__rate_interval])))",
             f"{legend}p{round(q * 100)}",
         )
-        for q in (0.5, 0.95, 0.99)
+        for q in quantiles
     ]
 
 
@@ -242,7 +246,11 @@ def service_overview() -> dict[str, Any]:
         ),
         Panel(
             "Latency quantiles (selected services)",
-            _quantiles(f"{svc}, {NOT_PROBES}", by="service"),
+            _quantiles(
+                "learnloop_http_request_duration_seconds",
+                "service",
+                selector=f"{svc}, {NOT_PROBES}",
+            ),
             unit="s",
             threshold=0.2,
         ),
@@ -329,19 +337,6 @@ def _rate(metric: str, by: str, selector: str = "") -> str:
     return f"sum by ({by}) (rate({metric}{{{selector}}}[$__rate_interval]))"
 
 
-def _histogram_quantiles(
-    metric: str, by: str, quantiles: tuple[float, ...]
-) -> list[tuple[str, str]]:
-    legend = " ".join(f"{{{{{label.strip()}}}}}" for label in by.split(","))
-    return [
-        (
-            f"histogram_quantile({q}, sum by (le, {by}) (rate({metric}_bucket[$__rate_interval])))",
-            f"{legend} p{round(q * 100)}",
-        )
-        for q in quantiles
-    ]
-
-
 def _model_serving_panels() -> list[Panel]:
     """Model versions, arms, inference latency, fallbacks, breakers, features, gRPC (RES, LPS)."""
     return [
@@ -354,9 +349,7 @@ def _model_serving_panels() -> list[Panel]:
         ),
         Panel(
             "Inference p50 by model version",
-            _histogram_quantiles(
-                "learnloop_model_inference_seconds", "service, model, version", (0.5,)
-            ),
+            _quantiles("learnloop_model_inference_seconds", "service, model, version", (0.5,)),
             unit="s",
             width=8,
         ),
@@ -459,9 +452,7 @@ def _model_serving_panels() -> list[Panel]:
         ),
         Panel(
             "gRPC server p99 by method",
-            _histogram_quantiles(
-                "learnloop_grpc_server_duration_seconds", "service, method", (0.99,)
-            ),
+            _quantiles("learnloop_grpc_server_duration_seconds", "service, method", (0.99,)),
             unit="s",
             width=8,
         ),
@@ -683,14 +674,7 @@ def kafka_pipeline() -> dict[str, Any]:
         ),
         Panel(
             "Time to make a batch durable (p50 / p99)",
-            [
-                (
-                    f"histogram_quantile({q}, sum by (le, group) "
-                    "(rate(learnloop_kafka_batch_seconds_bucket[$__rate_interval])))",
-                    f"{{{{group}}}} p{round(q * 100)}",
-                )
-                for q in (0.5, 0.99)
-            ],
+            _quantiles("learnloop_kafka_batch_seconds", "group", (0.5, 0.99)),
             unit="s",
         ),
         Panel(
