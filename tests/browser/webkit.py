@@ -32,28 +32,31 @@ BLOCKING = ("serious", "critical")
 
 
 @contextmanager
-def serve_in_thread(app: FastAPI, port: int, timeout: float = 120.0) -> Iterator[str]:
-    """``app`` on a real HTTP port (uvicorn in a thread) until the context ends."""
+def serve_in_thread(app: FastAPI, port: int) -> Iterator[str]:
+    """``app`` on a real HTTP port (uvicorn in a thread) until the context ends; returns at
+    once (see :func:`wait_http_ready`) so other servers can start meanwhile."""
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="gateway", daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert thread.is_alive(), "gateway stopped while starting"
-            assert time.monotonic() < deadline, "gateway not ready in time"
-            time.sleep(0.3)
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def wait_http_ready(url: str, timeout: float = 180.0) -> None:
+    """Block until ``url``/readyz answers 200."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, f"{url} not ready in time"
+        time.sleep(0.3)
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:

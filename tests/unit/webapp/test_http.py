@@ -136,3 +136,34 @@ def test_sso_button_starts_a_pkce_code_flow(
         forged = client.get("/app/sso-callback", params={"code": "x", "state": "other"})
         assert forged.status_code == 400 and "did not match" in forged.text
         assert client.get("/app/sso/5").status_code == 400
+
+
+def test_next_up_shows_reasons_and_path_progress(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webapp import serving
+    from webapp.pages import learner
+
+    async def recommend(*_args: object) -> serving.Served:
+        reasons = [{"code": "new_skill", "skill": "s1", "mastery": 0.25}, {"code": "cold_start"}]
+        item = {"item_id": "nope", "score": 1.0, "p_correct": 0.6, "skills": ["s1"],
+                "reasons": reasons}  # fmt: skip
+        return serving.Served({"items": [item], "served": {"degraded": False}})
+
+    async def latest_path(*_args: object) -> serving.Served:
+        steps = [
+            {"skill": "s0", "items": [], "start_mastery": 0.9, "target_mastery": 0.8,
+             "expected_gain": 0, "minutes": 5, "reasons": [{"code": "goal"}]},
+            {"skill": "s1", "items": [], "start_mastery": 0.2, "target_mastery": 0.8,
+             "expected_gain": 0.6, "minutes": 10, "reasons": [{"code": "needed_for",
+                                                               "goals": ["s2"]}]},
+        ]  # fmt: skip
+        return serving.Served({"steps": steps, "total_minutes": 15})
+
+    monkeypatch.setattr(learner.serving, "recommend", recommend)
+    monkeypatch.setattr(learner.serving, "latest_path", latest_path)
+    page = _sign_in(gateway, Role.LEARNER).get("/app/learn").text
+    assert "Teaches s1, mastered 25% so far." in page
+    assert "A starting point" in page
+    assert "1 of 2 steps done" in page and "Needed for s2." in page
+    assert 'value="1"' in page  # the <progress> element
