@@ -511,8 +511,9 @@ class Settings(BaseSettings):
 
     @property
     def api_base_url(self) -> str:
-        """Base URL of the gateway as seen from this machine."""
-        return f"http://{self.api.host}:{self.api.port}"
+        """Base URL of the gateway as seen from this machine (https with a TLS certificate)."""
+        scheme = "https" if self.security.tls_cert_file else "http"
+        return f"{scheme}://{self.api.host}:{self.api.port}"
 
     @property
     def auth_issuer(self) -> str:

@@ -21,6 +21,7 @@ from learnloop.localstack import ManagedProcess, free_port, start_broker
 from learnloop.localstack.process import port_open
 from learnloop.resources import datasets_dir, lake_from_settings
 from learnloop.settings import Settings
+from learnloop.web.security_tls import uvicorn_tls_argv
 
 logger = logging.getLogger(__name__)
 
@@ -134,13 +135,14 @@ class LocalStack:
             "--port",
             str(api.port),
             "--no-access-log",
+            *uvicorn_tls_argv(self.settings),
         ]
         if port_open(api.port, api.host):
             raise RuntimeError(f"port {api.port} is busy; set LEARNLOOP_API__PORT")
         process = ManagedProcess("api", argv, port=api.port, log_path=self.workdir / "api.log")
         with console.status("starting the API"):
             self._launch(process)
-        base = f"http://{api.host}:{api.port}"
+        base = self.settings.api_base_url
         self.urls.update({"api": base, "docs": f"{base}/docs", "health": f"{base}/healthz"})
 
     def _start_serving(self) -> None:

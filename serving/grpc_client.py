@@ -54,8 +54,10 @@ class ResClient:
         backoff_max_s: float = 0.25,
         service: str = "lps",
         sleep: Callable[[float], Any] = asyncio.sleep,
+        credentials: grpc.ChannelCredentials | None = None,
     ) -> None:
         self.address = address
+        self.credentials = credentials
         self.breaker = breaker
         self.deadline_s = deadline_s
         self.retries = retries
@@ -68,14 +70,16 @@ class ResClient:
 
     def _connect(self) -> pb_grpc.RecommenderStub:
         if self._stub is None:
-            self._channel = grpc.aio.insecure_channel(
-                self.address,
-                options=[
-                    ("grpc.enable_retries", 0),  # retries are ours (jittered, breaker-aware)
-                    ("grpc.keepalive_time_ms", 30_000),
-                    ("grpc.initial_reconnect_backoff_ms", 100),
-                    ("grpc.max_reconnect_backoff_ms", 1000),
-                ],
+            options = [
+                ("grpc.enable_retries", 0),  # retries are ours (jittered, breaker-aware)
+                ("grpc.keepalive_time_ms", 30_000),
+                ("grpc.initial_reconnect_backoff_ms", 100),
+                ("grpc.max_reconnect_backoff_ms", 1000),
+            ]
+            self._channel = (
+                grpc.aio.insecure_channel(self.address, options=options)
+                if self.credentials is None
+                else grpc.aio.secure_channel(self.address, self.credentials, options=options)
             )
             self._stub = pb_grpc.RecommenderStub(self._channel)
         return self._stub

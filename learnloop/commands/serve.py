@@ -123,6 +123,8 @@ def serve(
         os.execve(sys.executable, argv, bentoml_env(settings, service.value))  # noqa: S606
     import uvicorn
 
+    from learnloop.web.security_tls import uvicorn_tls_kwargs
+
     uvicorn.run(
         f"services.{service.value}.app:create_app",
         factory=True,
@@ -130,4 +132,5 @@ def serve(
         port=port,
         access_log=False,  # learnloop logs one access line per request
         log_config=None,
+        **uvicorn_tls_kwargs(settings),  # TLS when security.tls_cert_file is set
     )

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import httpx
 
 from learnloop.settings import Settings
+from learnloop.web.security_tls import client_ssl_context, tls_enabled
 from services.common.auth import TokenVerifier
 from services.common.db import Database
 from services.common.events import EventBus, InProcessEventBus
@@ -104,6 +105,8 @@ class Platform:
 
     def http_client(self, **kwargs: Any) -> httpx.AsyncClient:
         """Client for calls to other services through the gateway's public API."""
+        if tls_enabled(self.settings):  # verify learnloop's listeners against the configured CA
+            kwargs.setdefault("verify", client_ssl_context(self.settings))
         return httpx.AsyncClient(
             base_url=self.settings.api_base_url,
             transport=self.http_transport,

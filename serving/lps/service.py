@@ -13,6 +13,7 @@ import logging
 import bentoml
 
 from learnloop.settings import get_settings
+from learnloop.web.security_tls import grpc_channel_credentials
 from serving.bento import prepare_worker
 from serving.factory import breaker, content_index
 from serving.grpc_client import ResClient
@@ -58,6 +59,7 @@ class LPS:
             retries=s.retries,
             backoff_base_s=s.backoff_base_ms / 1000.0,
             backoff_max_s=s.backoff_max_ms / 1000.0,
+            credentials=grpc_channel_credentials(self.settings),
         )
         self.service = PathService(self.settings, self.index, self.store, client)
         if s.replan_consumer:

@@ -146,11 +146,19 @@ class RecommenderServicer(pb_grpc.RecommenderServicer):
         )
 
 
-async def start_grpc_server(runtime: ResRuntime, address: str) -> grpc.aio.Server:
-    """Start serving ``Recommender`` on ``address`` (``host:port``) in the running loop."""
+async def start_grpc_server(
+    runtime: ResRuntime, address: str, credentials: grpc.ServerCredentials | None = None
+) -> grpc.aio.Server:
+    """Start serving ``Recommender`` on ``address`` (``host:port``) in the running loop
+    (TLS with ``credentials``, see :func:`learnloop.web.security_tls.grpc_server_credentials`)."""
     server = grpc.aio.server(options=[("grpc.so_reuseport", 1)])
     pb_grpc.add_RecommenderServicer_to_server(RecommenderServicer(runtime), server)
-    if server.add_insecure_port(address) == 0:
+    bound = (
+        server.add_insecure_port(address)
+        if credentials is None
+        else server.add_secure_port(address, credentials)
+    )
+    if bound == 0:
         raise RuntimeError(f"cannot bind the gRPC server to {address}")
     await server.start()
     return server

@@ -16,6 +16,7 @@ import bentoml
 import grpc
 
 from learnloop.settings import get_settings
+from learnloop.web.security_tls import grpc_server_credentials
 from serving.bento import prepare_worker
 from serving.factory import res_runtime
 from serving.res.grpc_server import start_grpc_server
@@ -53,7 +54,9 @@ class RES:
         use_bentoml_provider()
         serving = self.settings.serving
         address = f"{serving.grpc_host or self.settings.api.host}:{serving.grpc_port}"
-        self._grpc = await start_grpc_server(self.runtime, address)
+        self._grpc = await start_grpc_server(
+            self.runtime, address, grpc_server_credentials(self.settings)
+        )
         self._reloader = asyncio.create_task(self.runtime.run_reloader())
         logger.info("RES gRPC on %s; polling alias %r", address, serving.alias)
 

@@ -1,0 +1,216 @@
+"""TLS on every listener when a certificate is configured: a CA and a server certificate are
+made here with ``cryptography``; clients verify against that CA, a foreign CA and plaintext fail.
+Covers ``learnloop serve`` (uvicorn services and gateway), the ``learnloop up`` gateway argv and
+RES's gRPC server with LPS's client credentials."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import ipaddress
+import ssl
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from learnloop.localstack import ManagedProcess, free_port
+from learnloop.settings import Settings
+from learnloop.web.security_tls import (
+    client_ssl_context,
+    grpc_channel_credentials,
+    grpc_server_credentials,
+    uvicorn_tls_argv,
+)
+from serving.res.grpc_server import start_grpc_server
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass(frozen=True)
+class Pki:
+    ca: Path
+    cert: Path
+    key: Path
+    rogue_ca: Path
+
+
+def _name(common: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
+
+
+_CA_USAGE = x509.KeyUsage(
+    digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+    key_encipherment=False, data_encipherment=False, key_agreement=False, encipher_only=False,
+    decipher_only=False,
+)  # fmt: skip
+
+
+def _ca(common: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common))
+        .issuer_name(_name(common))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_CA_USAGE, critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def _pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    folder = tmp_path_factory.mktemp("pki")
+    ca_key, ca_cert = _ca("learnloop test CA")
+    _rogue_key, rogue_cert = _ca("someone else's CA")
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("learnloop.local"))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([x509.OID_SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = Pki(
+        ca=folder / "ca.pem", cert=folder / "server.pem", key=folder / "server.key",
+        rogue_ca=folder / "rogue.pem",
+    )  # fmt: skip
+    paths.ca.write_bytes(_pem(ca_cert))
+    paths.rogue_ca.write_bytes(_pem(rogue_cert))
+    paths.cert.write_bytes(_pem(cert))
+    paths.key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    paths.key.chmod(0o600)
+    return paths
+
+
+def _settings(pki: Pki, tmp_path: Path, ca: Path | None = None) -> Settings:
+    return Settings(
+        env="test",
+        data_dir=tmp_path,
+        security={"tls_cert_file": pki.cert, "tls_key_file": pki.key, "tls_ca_file": ca or pki.ca},
+    )
+
+
+def test_settings_and_launcher_switch_to_https(pki: Pki, tmp_path: Path) -> None:
+    settings = _settings(pki, tmp_path)
+    assert settings.api_base_url.startswith("https://")
+    assert uvicorn_tls_argv(settings) == [
+        "--ssl-certfile", str(pki.cert), "--ssl-keyfile", str(pki.key),
+    ]  # fmt: skip
+    assert uvicorn_tls_argv(Settings(env="test", data_dir=tmp_path)) == []
+    with pytest.raises(ValueError, match="go together"):
+        Settings(env="test", data_dir=tmp_path, security={"tls_cert_file": pki.cert})
+
+
+def test_learnloop_serve_listens_with_tls_only(
+    pki: Pki, tmp_path: Path, broker: ManagedProcess
+) -> None:
+    port = free_port()
+    env = {
+        "LEARNLOOP_KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{broker.port}",
+        "LEARNLOOP_ENV": "test",
+        "LEARNLOOP_DATA_DIR": str(tmp_path),
+        "LEARNLOOP_DATABASE_URL": f"sqlite:///{tmp_path / 'users.db'}",
+        "LEARNLOOP_AUTH__ARGON2_TIME_COST": "1",
+        "LEARNLOOP_AUTH__ARGON2_MEMORY_KIB": "1024",
+        "LEARNLOOP_SECURITY__TLS_CERT_FILE": str(pki.cert),
+        "LEARNLOOP_SECURITY__TLS_KEY_FILE": str(pki.key),
+    }
+    argv = [sys.executable, "-m", "learnloop.cli", "serve", "users", "--port", str(port)]
+    process = ManagedProcess(
+        "users-tls", argv, port=port, log_path=tmp_path / "users.log", env=env,
+        startup_timeout=120,
+    )  # fmt: skip
+    with process:
+        url = f"https://127.0.0.1:{port}"
+        trusted = client_ssl_context(_settings(pki, tmp_path))
+        with httpx.Client(verify=trusted, timeout=10) as client:
+            answer = client.get(f"{url}/healthz")
+            assert answer.status_code == 200
+            assert answer.headers["strict-transport-security"].startswith("max-age=")
+            version = answer.extensions["network_stream"].get_extra_info("ssl_object").version()
+            assert version in ("TLSv1.2", "TLSv1.3")
+            oidc = client.get(f"{url}/.well-known/openid-configuration").json()
+            assert oidc["jwks_uri"].startswith("https://")
+        rogue = client_ssl_context(_settings(pki, tmp_path, ca=pki.rogue_ca))
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            httpx.get(f"{url}/healthz", verify=rogue, timeout=10)
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)  # no plaintext
+        old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        old.load_verify_locations(pki.ca)
+        old.maximum_version = ssl.TLSVersion.TLSv1_1
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{url}/healthz", verify=old, timeout=10)  # no TLS 1.0/1.1
+
+
+async def _ready(address: str, credentials: Any | None) -> bool:
+    channel = (
+        grpc.aio.insecure_channel(address)
+        if credentials is None
+        else grpc.aio.secure_channel(address, credentials)
+    )
+    try:
+        await asyncio.wait_for(channel.channel_ready(), timeout=3)
+        return True
+    except TimeoutError:
+        return False
+    finally:
+        await channel.close()
+
+
+def test_grpc_server_uses_tls_and_clients_verify_it(pki: Pki, tmp_path: Path) -> None:
+    settings = _settings(pki, tmp_path)
+    address = f"127.0.0.1:{free_port()}"
+
+    async def scenario() -> tuple[bool, bool, bool]:
+        runtime: Any = object()  # no call reaches the servicer: only handshakes are tested
+        server = await start_grpc_server(runtime, address, grpc_server_credentials(settings))
+        try:
+            return (
+                await _ready(address, grpc_channel_credentials(settings)),
+                await _ready(
+                    address, grpc_channel_credentials(_settings(pki, tmp_path, pki.rogue_ca))
+                ),
+                await _ready(address, None),
+            )
+        finally:
+            await server.stop(0)
+
+    verified, rogue, plaintext = asyncio.run(scenario())
+    assert verified and not rogue and not plaintext
