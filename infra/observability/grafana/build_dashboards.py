@@ -562,6 +562,7 @@ def ml_models() -> dict[str, Any]:
     serving = 'service=~"res|lps"'
     panels = [
         *_model_serving_panels(),
+        *_model_lifecycle_panels(),
         Panel(
             "Serving requests per second by endpoint",
             [
@@ -593,7 +594,6 @@ def ml_models() -> dict[str, Any]:
             threshold=0.001,
         ),
         *_resources("res|lps"),
-        *_model_lifecycle_panels(),
         pending_note(
             [
                 "champion/challenger split against the experiment's configured allocation "
