@@ -107,6 +107,10 @@ def test_drift_fires_and_retrains_a_challenger_evaluated_against_the_champion(
     assert f'learnloop_drift_score{{feature="correct",model="{KT}",test="psi"}}' in exposition
     textfile = world.settings.data_dir / "metrics" / "drift.prom"
     assert "learnloop_drift_score" in textfile.read_text()
+    # written again after the retraining: the trigger's counters leave the CronJob pod too
+    assert f'learnloop_retraining_triggered_total{{model="{KT}",reason="drift"}}' in (
+        textfile.read_text()
+    )
     # the trigger retrained: a new challenger, compared with the champion on the same rows
     assert outcome.triggered and outcome.detail is not None and outcome.detail.ok
     assert "register" in outcome.detail.ran
