@@ -9,7 +9,7 @@ import typer
 
 from learnloop.console import CliError, console, progress_bar
 
-MODELS_HELP = "bkt, irt1pl, irt2pl, pfa, bestlr, dkt, sakt, akt, simplekt"
+MODELS_HELP = "bkt, irt1pl, irt2pl, pfa, bestlr, dkt, sakt, akt, simplekt, dkvmn"
 app = typer.Typer(
     help="Knowledge tracing: train and evaluate models on the shipped KT folds.",
     no_args_is_help=True,

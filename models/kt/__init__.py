@@ -35,8 +35,9 @@ Errors
     :class:`~models.kt.base.KTError` (a ``ValueError``) and subclasses name the bad value.
 
 Models: ``bkt`` (:mod:`models.kt.bkt`), ``irt1pl``, ``irt2pl``, ``pfa``, ``bestlr``
-(logistic family), ``dkt``, ``sakt``, ``akt``, ``simplekt`` (torch; imported lazily so that
-numpy-only users never import torch).
+(logistic family), ``dkt``, ``sakt``, ``akt``, ``simplekt``, ``dkvmn`` (torch; imported lazily
+so that numpy-only users never import torch). Online, the torch models update their state
+incrementally (one LSTM step, memory write or attention row; :mod:`models.kt.deep.base`).
 """
 
 from __future__ import annotations
@@ -69,9 +70,10 @@ REGISTRY: dict[str, str] = {
     "sakt": "models.kt.deep.sakt:SAKT",
     "akt": "models.kt.deep.akt:AKT",
     "simplekt": "models.kt.deep.simplekt:SimpleKT",
+    "dkvmn": "models.kt.deep.dkvmn:DKVMN",
 }
 MODEL_NAMES = tuple(REGISTRY)
-DEEP_MODELS = ("dkt", "sakt", "akt", "simplekt")
+DEEP_MODELS = ("dkt", "sakt", "akt", "simplekt", "dkvmn")
 
 
 def model_class(name: str) -> type[KTModel]:

@@ -21,6 +21,7 @@ SETTINGS: dict[str, dict[str, object]] = {
     "sakt": {**DEEP, **SMALL},
     "simplekt": {**DEEP, **SMALL, "d_ff": 16, "final_fc_dim": 16},
     "akt": {**DEEP, **SMALL, "d_ff": 16, "final_fc_dim": 16},
+    "dkvmn": {**DEEP, "d_model": 16, "memory_size": 10, "final_fc_dim": 16},
 }
 
 

@@ -130,9 +130,10 @@ class AKTNet(KTNet):
                     apply_ffn=False,
                     self_kv=own,
                     q=own[0],
+                    candidates=True,
                 )
             else:
-                h = block.attend(h, kv[0], kv[1], q_pos, k_pos, strict=True)
+                h = block.attend(h, kv[0], kv[1], q_pos, k_pos, strict=True, candidates=True)
         return self.out(torch.cat([h, x], dim=-1)).view(-1)
 
 

@@ -152,11 +152,20 @@ class MultiHeadAttention(nn.Module):
         strict: bool,
         self_kv: tuple[torch.Tensor, torch.Tensor] | None = None,
         q: torch.Tensor | None = None,
+        candidates: bool = False,
     ) -> torch.Tensor:
         """:meth:`forward` with keys/values already projected (:meth:`keys`, :meth:`values`;
-        ``self_kv`` too); ``q``: the projected queries if the caller has them."""
+        ``self_kv`` too); ``q``: the projected queries if the caller has them.
+
+        ``candidates``: the queries are candidate next rows that all see every key (inference
+        only): monotonic attention then takes a chunked, in-place path.
+        """
         if q is None:
             q = self._split(self.q_linear(query))
+        if candidates and self.monotonic and not self.training:
+            out = self._candidates(q, k, v, self_kv)
+            b, _, n, _ = out.shape
+            return self.out_proj(out.transpose(1, 2).reshape(b, n, self.h * self.d_k))
         mask = visible(q_pos, k_pos, strict)
         drop = self.dropout if self.training else 0.0
         if self_kv is None and not self.monotonic:
@@ -199,6 +208,45 @@ class MultiHeadAttention(nn.Module):
         attn = torch.softmax(scores.masked_fill(~mask, NEG), dim=-1)
         n_hist = k.shape[-2]
         return attn[..., :n_hist] @ v + attn[..., n_hist:] * v_self
+
+    def _candidates(
+        self,
+        q: torch.Tensor,
+        k: torch.Tensor,
+        v: torch.Tensor,
+        self_kv: tuple[torch.Tensor, torch.Tensor] | None,
+    ) -> torch.Tensor:
+        """Monotonic attention of ``C`` queries at position ``n`` over all ``n`` history keys
+        (+ each query's own key at distance 0): :func:`monotonic_scores` without masks, on
+        chunks of queries that stay in cache, with in-place element-wise steps."""
+        n = k.shape[-2]
+        out = torch.zeros_like(q)
+        if n == 0 and self_kv is None:  # nothing visible: zeros, as in the masked path
+            return out
+        distance = torch.arange(n, 0, -1, dtype=q.dtype)
+        if self_kv is not None:
+            distance = torch.cat([distance, distance.new_zeros(1)])
+        rate = -F.softplus(self.gammas).unsqueeze(0)  # (1, H, 1, 1)
+        kt = k.transpose(-2, -1)
+        for lo in range(0, q.shape[2], CANDIDATE_CHUNK):
+            hi = lo + CANDIDATE_CHUNK
+            qc = q[:, :, lo:hi] * (1.0 / math.sqrt(self.d_k))
+            scores = qc @ kt
+            if self_kv is not None:
+                own = (qc * self_kv[0][:, :, lo:hi]).sum(-1, keepdim=True)
+                scores = torch.cat([scores, own], dim=-1)
+            decay = torch.softmax(scores, dim=-1).cumsum_(-1)
+            decay.neg_().add_(1.0).mul_(distance).clamp_min_(0.0).sqrt_()
+            decay.mul_(rate).exp_().clamp_min_(1e-5)
+            attn = torch.softmax(scores.mul_(decay), dim=-1)
+            res = attn[..., :n] @ v
+            if self_kv is not None:
+                res += attn[..., n:] * self_kv[1][:, :, lo:hi]
+            out[:, :, lo:hi] = res
+        return out
+
+
+CANDIDATE_CHUNK = 128  # queries per chunk of :meth:`MultiHeadAttention._candidates`
 
 
 class TransformerLayer(nn.Module):
@@ -252,9 +300,12 @@ class TransformerLayer(nn.Module):
         apply_ffn: bool = True,
         self_kv: tuple[torch.Tensor, torch.Tensor] | None = None,
         q: torch.Tensor | None = None,
+        candidates: bool = False,
     ) -> torch.Tensor:
         """:meth:`forward` with projected (cached) keys and values."""
-        x = self.attn.attend(query, k, v, q_pos, k_pos, strict=strict, self_kv=self_kv, q=q)
+        x = self.attn.attend(
+            query, k, v, q_pos, k_pos, strict=strict, self_kv=self_kv, q=q, candidates=candidates
+        )
         return self._finish(query, x, apply_ffn)
 
     def _finish(self, query: torch.Tensor, x: torch.Tensor, apply_ffn: bool) -> torch.Tensor:

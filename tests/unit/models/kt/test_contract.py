@@ -31,6 +31,7 @@ FAST: dict[str, dict[str, object]] = {
     "sakt": {**TINY, "d_model": 16, "n_heads": 2},
     "simplekt": {**TINY, **ATTN, "final_fc_dim": 16},
     "akt": {**TINY, **ATTN, "final_fc_dim": 16},
+    "dkvmn": {**TINY, "d_model": 8, "memory_size": 5, "final_fc_dim": 8},
 }
 
 

@@ -19,6 +19,7 @@ SETTINGS: dict[str, dict[str, object]] = {
     "sakt": {"d_model": 16, "n_heads": 2, "n_blocks": 2},
     "akt": {**ATTN, "final_fc_dim": 16},
     "simplekt": {**ATTN, "final_fc_dim": 16},
+    "dkvmn": {"d_model": 8, "memory_size": 5, "final_fc_dim": 8},
 }
 TOL = 1e-5
 
