@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from learnloop import __version__
 from learnloop.commands import (
     analytics,
+    backup,
     catalog,
     data,
     drift,
@@ -39,6 +40,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(backup.app, name="backup")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(data.app, name="data")
 app.add_typer(events.app, name="events")
