@@ -26,6 +26,7 @@ from services.assessments.schemas import (
     HintPublic,
     ResponsePublic,
 )
+from services.common.audit import mark_record_owner
 from services.common.deps import (
     CurrentPrincipal,
     IdPath,
@@ -47,12 +48,20 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 def _attempt(
-    session: SessionDep, principal: Principal, attempt_id: IdPath, *, write: bool
+    session: SessionDep,
+    principal: Principal,
+    attempt_id: IdPath,
+    *,
+    write: bool,
+    request: Request | None = None,
 ) -> Attempt:
-    """The attempt, after the RBAC check on its owner (learners: own attempts only)."""
+    """The attempt, after the RBAC check on its owner (learners: own attempts only); with
+    ``request``, the owner is marked for the learner-record access audit."""
     attempt = repository.get_attempt(session, attempt_id=attempt_id)
     if attempt is None:
         raise NotFoundError(f"attempt {attempt_id} not found")
+    if request is not None:
+        mark_record_owner(request, attempt.learner_id)
     authorize(
         principal, Action.ATTEMPT_CREATE if write else Action.ATTEMPT_READ, attempt.learner_id
     )
@@ -98,9 +107,9 @@ def list_attempts(
     summary="An attempt",
 )
 def read_attempt(
-    attempt_id: IdPath, session: SessionDep, principal: CurrentPrincipal
+    attempt_id: IdPath, session: SessionDep, principal: CurrentPrincipal, request: Request
 ) -> AttemptDetail:
-    attempt = _attempt(session, principal, attempt_id, write=False)
+    attempt = _attempt(session, principal, attempt_id, write=False, request=request)
     responses = [
         ResponsePublic(
             item_id=r.item_id,

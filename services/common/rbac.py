@@ -72,8 +72,10 @@ POLICY: dict[Action, Rule] = {
     Action.ASSESSMENT_READ: Rule(any=EVERYONE),
     Action.ASSESSMENT_AUTHOR: Rule(any=frozenset({INSTRUCTOR, ADMIN})),
     Action.ATTEMPT_CREATE: Rule(any=frozenset(), own=EVERYONE),
-    Action.ATTEMPT_READ: Rule(any=frozenset({INSTRUCTOR, ADMIN}), own=EVERYONE),
-    Action.PROGRESS_READ: Rule(any=frozenset({INSTRUCTOR, SCIENTIST, ADMIN}), own=EVERYONE),
+    # FERPA: instructors see learners only through course-scoped analytics (their courses),
+    # never another learner's raw attempts or progress.
+    Action.ATTEMPT_READ: Rule(any=frozenset({ADMIN}), own=EVERYONE),
+    Action.PROGRESS_READ: Rule(any=frozenset({SCIENTIST, ADMIN}), own=EVERYONE),
     # Instructors' analytics are further limited to their courses (services.analytics.service).
     Action.ANALYTICS_READ: Rule(any=frozenset({INSTRUCTOR, SCIENTIST, ADMIN})),
     Action.ANALYTICS_STAFF: Rule(any=frozenset({ADMIN})),

@@ -7,13 +7,14 @@ from fastapi import FastAPI
 from learnloop.settings import Settings
 from learnloop.web.security_crypto import bind_cipher, cipher_from_settings
 from services.common.app import ServiceModule, standalone_app
+from services.common.audit import AUDIT_TOPIC
 from services.common.events import PRIVACY_RESULT_TOPIC, EventBus
 from services.common.outbox import OutboxRelay
 from services.common.platform import Platform
 from services.common.privacy import subscribe_handler
 from services.users import deps
 from services.users.models import Outbox
-from services.users.privacy import UsersSubjectHandler, record_result
+from services.users.privacy import UsersSubjectHandler, record_access, record_result
 from services.users.routes_auth import oidc_router
 from services.users.routes_auth import router as auth_router
 from services.users.routes_users import router as users_router
@@ -44,6 +45,9 @@ def setup(platform: Platform) -> None:
     handler = UsersSubjectHandler(platform.db)
     platform.resources[deps.SUBJECTS] = handler
     subscribe_handler(platform.bus, handler)
+    platform.bus.subscribe(
+        AUDIT_TOPIC, "users-audit", lambda payload: record_access(platform.db, payload)
+    )
     platform.bus.subscribe(
         PRIVACY_RESULT_TOPIC,
         "users-privacy-results",

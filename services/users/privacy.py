@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,12 +12,21 @@ from services.common.events import PRIVACY_REQUEST_TOPIC
 from services.common.outbox import enqueue
 from services.common.privacy import DataSubjectRequest, DataSubjectResult
 from services.users import repository
-from services.users.models import Outbox, PrivacyRequest
+from services.users.models import AuditEntry, Outbox, PrivacyRequest
 from services.users.schemas import PrivacyRequestPublic, StoreStatus
 from services.users.service import export_user
 
 # Every store that holds personal data answers each erasure request.
-ERASURE_STORES = ("users", "catalog", "assessments", "progress", "lake", "feature_store")
+ERASURE_STORES = (
+    "users",
+    "catalog",
+    "assessments",
+    "progress",
+    "notifications",
+    "integrations",
+    "lake",
+    "feature_store",
+)
 
 
 def request_erasure(
@@ -42,6 +52,23 @@ def request_erasure(
     )
     enqueue(session, Outbox, PRIVACY_REQUEST_TOPIC, pseudonym, request.model_dump_json())
     return row
+
+
+def record_access(db: Database, payload: bytes) -> None:
+    """Write one ``LearnerRecordAccess`` event into the audit log (idempotent on its id)."""
+    event = json.loads(payload)
+    with db.session() as session:
+        if session.get(AuditEntry, event["id"]) is not None:
+            return
+        entry = repository.add_audit_entry(
+            session,
+            action=event["action"],
+            actor=event["actor"],
+            subject=event["subject"],
+            request_id=event.get("request_id"),
+            detail=event.get("detail", {}),
+        )
+        entry.id = event["id"]
 
 
 def record_result(db: Database, payload: bytes) -> None:

@@ -42,6 +42,8 @@ EXPORT_SOURCES = {
     "catalog": "/catalog/privacy/subjects/{subject_id}",
     "assessments": "/assessments/privacy/subjects/{subject_id}",
     "progress": "/progress/privacy/subjects/{subject_id}",
+    "notifications": "/notifications/privacy/subjects/{subject_id}",
+    "integrations": "/integrations/privacy/subjects/{subject_id}",
 }
 
 

@@ -77,7 +77,7 @@ CASES = [
         "read attempt",
         lambda g, h, o: _status(g, "GET", f"/assessments/attempts/{o['attempt']}", h),
         ALL,
-        {INS, ADM},
+        {ADM},  # FERPA: instructors see learners through course-scoped analytics only
     ),
     Case(
         "answer in attempt",
@@ -96,7 +96,7 @@ CASES = [
         "read progress",
         lambda g, h, o: _status(g, "GET", f"/progress/learners/{o['id']}", h),
         ALL,
-        {INS, DSC, ADM},
+        {DSC, ADM},  # FERPA: not instructors (course-scoped analytics instead)
     ),
     Case(
         "catalog privacy export",

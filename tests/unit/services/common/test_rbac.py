@@ -30,7 +30,8 @@ def test_learners_reach_only_their_own_data() -> None:
 
 
 def test_staff_roles_see_across_owners() -> None:
-    assert owner_scope(who(Role.INSTRUCTOR), Action.ATTEMPT_READ) is None
+    assert owner_scope(who(Role.ADMIN), Action.ATTEMPT_READ) is None
+    assert owner_scope(who(Role.INSTRUCTOR), Action.ATTEMPT_READ) == "me"  # FERPA: own only
     assert is_allowed(who(Role.DATA_SCIENTIST), Action.PROGRESS_READ, "anyone")
     assert not is_allowed(who(Role.DATA_SCIENTIST), Action.ATTEMPT_READ, "anyone")
     assert not is_allowed(who(Role.INSTRUCTOR), Action.USER_SET_ROLES)
