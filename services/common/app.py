@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from learnloop import __version__
 from learnloop.settings import Settings
 from learnloop.web import ReadinessCheck, create_service_app
+from learnloop.web.security_limits import body_limit_middleware
 from services.common.audit import LearnerAccessAuditMiddleware
 from services.common.errors import install_domain_error_handler
 from services.common.events import EventBus
@@ -89,7 +90,11 @@ def build_app(
         routers=[router for module in modules for router in module.routers],
         checks=checks,
         lifespan=lifespan,
-        middleware=[*middleware, Middleware(LearnerAccessAuditMiddleware, platform=platform)],
+        middleware=[
+            body_limit_middleware(platform.settings),  # 413 before anything reads a body
+            *middleware,
+            Middleware(LearnerAccessAuditMiddleware, platform=platform),
+        ],
         db_retry_after_s=platform.settings.db.retry_after_s,
     )
     install_domain_error_handler(app)

@@ -20,7 +20,6 @@ from starlette.middleware.cors import CORSMiddleware
 from learnloop.log import configure_logging
 from learnloop.settings import Settings, get_settings
 from learnloop.web import MemoryRateLimiter, RateLimiter, RateLimitMiddleware, RedisRateLimiter
-from learnloop.web.security_limits import body_limit_middleware
 from services.common.app import ServiceModule, build_app
 from services.common.events import EventBus
 from services.common.platform import Platform
@@ -72,7 +71,8 @@ def rate_limiter(settings: Settings) -> RateLimiter:
 
 
 def gateway_middleware(settings: Settings, platform: Platform) -> list[Middleware]:
-    """CORS, body limit, per-IP limit, token verification, per-user limit (outermost first)."""
+    """CORS, per-IP limit, token verification, per-user limit (outermost first); the body
+    limit and the learner-record audit are added by ``build_app`` for every service app."""
     middleware = [
         Middleware(
             CORSMiddleware,
@@ -82,7 +82,6 @@ def gateway_middleware(settings: Settings, platform: Platform) -> list[Middlewar
             expose_headers=["X-Request-ID", "Retry-After", "ETag", "Location"],
             max_age=600,
         ),
-        body_limit_middleware(settings),
     ]
     limits = settings.rate_limit
     limiter = rate_limiter(settings) if limits.enabled else None
