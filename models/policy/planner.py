@@ -12,6 +12,7 @@ unreached. Re-plan whenever mastery changes (:meth:`PathPlanner.needs_replan`).
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -133,22 +134,18 @@ class PathPlanner(SkillPolicy):
         dropped: set[str] = set()
         spent = 0.0
         pending = set(needed)
+        # a step is ready once every unmastered prerequisite is done; best first: highest
+        # expected gain per minute, then earliest in topological order (ranks are unique)
+        waiting = {
+            s: sum(1 for p in self.prerequisites.parents[s] if not mastered(p)) for s in needed
+        }
+        ready = [(self._priority(drafts[s], s), s) for s, n in waiting.items() if n == 0]
+        heapq.heapify(ready)
         while pending:
-            ready = [
-                s
-                for s in pending
-                if all(mastered(p) or p in done for p in self.prerequisites.parents[s])
-            ]
             if not ready:  # everything left depends on a dropped step
                 dropped |= pending
                 break
-            best = max(
-                ready,
-                key=lambda s: (
-                    drafts[s].expected_gain / drafts[s].minutes,
-                    -self.prerequisites.rank[s],
-                ),
-            )
+            best = heapq.heappop(ready)[1]
             pending.discard(best)
             step = drafts[best]
             if budget_minutes is not None and spent + step.minutes > budget_minutes:
@@ -171,10 +168,15 @@ class PathPlanner(SkillPolicy):
             )
             done.add(best)
             spent += step.minutes
+            for child in self.prerequisites.children[best]:
+                if child in waiting:
+                    waiting[child] -= 1
+                    if waiting[child] == 0:
+                        heapq.heappush(ready, (self._priority(drafts[child], child), child))
         blocked = {
             s
-            for s in needed
-            if s in dropped or any(a in dropped for a in self.prerequisites.ancestors(s))
+            for s in (needed if dropped else ())
+            if s in dropped or not dropped.isdisjoint(self.prerequisites.ancestors(s))
         }
         unreached = tuple(g for g in goals if g in blocked)
         return LearningPath(
@@ -186,6 +188,10 @@ class PathPlanner(SkillPolicy):
             unreached_goals=unreached,
             already_mastered=tuple(g for g in goals if mastered(g)),
         )
+
+    def _priority(self, draft: PathStep, skill: str) -> tuple[float, int]:
+        """Heap key of a ready step: smallest first is the best next step."""
+        return (-(draft.expected_gain / draft.minutes), self.prerequisites.rank[skill])
 
     def _draft(self, state: LearnerState, skill: str, threshold: float) -> PathStep:
         start = self.mastery(state, skill)
