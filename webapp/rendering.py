@@ -4,6 +4,7 @@ security headers and no-store caching for personal pages."""
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,11 @@ def vendored(path: str) -> bool:
     return (STATIC / "vendor" / path).is_file()
 
 
+def plain(text: str | None) -> str:
+    """One line of content-pack text: escaped newlines and ``##figure`` placeholders removed."""
+    return " ".join(re.sub(r"##\S+", " ", (text or "").replace("\\n", "\n")).split())
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
@@ -64,7 +70,7 @@ ENV = Environment(
     lstrip_blocks=True,
 )
 ENV.globals.update(asset=asset, vendored=vendored, prefix=PREFIX, attribution=ATTRIBUTION)
-ENV.filters.update(percent=percent, explain=explain_all)
+ENV.filters.update(percent=percent, explain=explain_all, plain=plain)
 
 
 def nav_for(user: User | None, path: str) -> list[dict[str, Any]]:

@@ -1,16 +1,17 @@
-"""Instructor views computed from attempts and progress: the roster's mastery heat-map,
-learners at risk (with the rule that flagged them) and item difficulty (share answered wrong)."""
+"""Instructor views from course-scoped analytics (FERPA: instructors never read another
+learner's raw attempts or progress): the roster's mastery heat-map, learners at risk (with the
+rule that flagged them) and item difficulty."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 LOW_MASTERY = 0.4  # mean mastery below this flags a learner
-LOW_SCORE = 0.5  # latest submitted score share below this flags a learner
-INACTIVE_DAYS = 7  # no attempt started for this long flags a learner
+LOW_ACCURACY = 0.5  # accuracy below this (over MIN_ANSWERS answers or more) flags a learner
+MIN_ANSWERS = 3
+INACTIVE_DAYS = 7  # no event for this long flags a learner
 
 
 @dataclass
@@ -53,37 +54,32 @@ class AtRisk:
     reasons: list[str]
 
 
-def _parse(value: str | None) -> datetime | None:
+def _parse(value: object) -> datetime | None:
     if not value:
         return None
-    parsed = datetime.fromisoformat(value)
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def at_risk(
-    table: Roster, attempts: list[dict[str, Any]], now: datetime | None = None
+    table: Roster, activity: list[dict[str, Any]], now: datetime | None = None
 ) -> list[AtRisk]:
-    """Learners of ``table`` with low mean mastery, a low latest score, or no recent attempt."""
+    """Learners with low mean mastery, low accuracy (over ``MIN_ANSWERS`` answers or more) or
+    no activity for ``INACTIVE_DAYS``; ``activity`` are rows of the ``learner_activity`` report."""
     now = now or datetime.now(UTC)
-    by_learner: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for attempt in attempts:
-        by_learner[attempt["learner_id"]].append(attempt)
     flagged = []
-    for learner in table.learners:
-        reasons = []
+    for row in sorted(activity, key=lambda r: str(r["learner_id"])):
+        learner, reasons = str(row["learner_id"]), []
         mean = table.mean(learner)
         if mean is not None and mean < LOW_MASTERY:
             reasons.append(f"mean mastery {mean:.0%} (below {LOW_MASTERY:.0%})")
-        own = by_learner.get(learner, [])
-        submitted = [a for a in own if a.get("submitted_at") and a.get("max_score")]
-        if submitted:
-            latest = max(submitted, key=lambda a: str(a["submitted_at"]))
-            share = float(latest.get("score") or 0) / float(latest["max_score"])
-            if share < LOW_SCORE:
-                reasons.append(f"latest score {share:.0%} (below {LOW_SCORE:.0%})")
-        started = [d for d in (_parse(a.get("started_at")) for a in own) if d]
-        if started and now - max(started) > timedelta(days=INACTIVE_DAYS):
-            reasons.append(f"no attempt for {(now - max(started)).days} days")
+        accuracy = row.get("accuracy")
+        enough = int(row.get("answers") or 0) >= MIN_ANSWERS
+        if accuracy is not None and enough and float(accuracy) < LOW_ACCURACY:
+            reasons.append(f"accuracy {float(accuracy):.0%} (below {LOW_ACCURACY:.0%})")
+        last = _parse(row.get("last_seen"))
+        if last is not None and now - last > timedelta(days=INACTIVE_DAYS):
+            reasons.append(f"inactive for {(now - last).days} days")
         if reasons:
             flagged.append(AtRisk(learner, reasons))
     return flagged
@@ -91,16 +87,12 @@ def at_risk(
 
 @dataclass(frozen=True)
 class ItemStat:
-    """How learners fared on one assessment item."""
+    """How learners fared on one item (classical test theory, from ``item_statistics``)."""
 
     item_id: str
-    prompt: str
     answers: int
-    correct: int
-
-    @property
-    def p_correct(self) -> float:
-        return self.correct / self.answers if self.answers else 0.0
+    p_correct: float
+    discrimination: float | None
 
     @property
     def difficulty(self) -> float:
@@ -108,16 +100,16 @@ class ItemStat:
         return 1.0 - self.p_correct
 
 
-def item_difficulty(
-    responses: list[dict[str, Any]], prompts: dict[str, str], min_answers: int = 1
-) -> list[ItemStat]:
-    """Per-item difficulty over ``responses`` (hardest first)."""
-    answered: dict[str, list[bool]] = defaultdict(list)
-    for response in responses:
-        answered[response["item_id"]].append(bool(response["correct"]))
+def item_difficulty(rows: list[dict[str, Any]], min_answers: int = 1) -> list[ItemStat]:
+    """Items of the ``item_statistics`` report with enough answers, hardest first."""
     stats = [
-        ItemStat(item, prompts.get(item, item), len(marks), sum(marks))
-        for item, marks in answered.items()
-        if len(marks) >= min_answers
+        ItemStat(
+            item_id=str(r["item_id"]),
+            answers=int(r["answers"]),
+            p_correct=float(r["p_correct"]),
+            discrimination=None if r.get("discrimination") is None else float(r["discrimination"]),
+        )
+        for r in rows
+        if int(r["answers"]) >= min_answers
     ]
     return sorted(stats, key=lambda s: (-s.difficulty, -s.answers, s.item_id))

@@ -1,5 +1,6 @@
-"""Instructor pages: roster mastery heat-map, learners at risk, item difficulty; experiment
-reports (A/B analyses written by ``learnloop experiment report``)."""
+"""Instructor pages: roster mastery heat-map, learners at risk and item difficulty of the
+instructor's courses, from course-scoped analytics (ARS); experiment reports (A/B analyses
+written by ``learnloop experiment report``)."""
 
 from __future__ import annotations
 
@@ -19,53 +20,52 @@ from webapp.teaching import at_risk, item_difficulty, roster
 router = APIRouter()
 Instructor = Annotated[User, require(Role.INSTRUCTOR)]
 Reader = Annotated[User, require(Role.INSTRUCTOR, Role.DATA_SCIENTIST)]
-MAX_ATTEMPTS = 200
 MAX_LEARNERS = 60
 
 
-async def _course_skills(api: Api, course_id: str | None) -> list[str] | None:
-    if not course_id:
-        return None
-    course = await api.get(f"/catalog/courses/{course_id}")
-    skills = [o["skill"] for lesson in course.get("lessons", []) for o in lesson["objectives"]]
-    return list(dict.fromkeys(skills))
+async def _courses(api: Api, user: User) -> list[dict[str, Any]]:
+    """The courses whose analytics the user may read (instructors: their assigned courses)."""
+    catalog = (await api.get("/catalog/courses", limit=100))["data"]
+    if user.has(Role.DATA_SCIENTIST):  # admins and data scientists see every course
+        return list(catalog)
+    titles = {c["id"]: c["title"] for c in catalog}
+    staff = (await api.get("/analytics/staff"))["data"]
+    return [
+        {"id": s["course_id"], "title": titles.get(s["course_id"], s["course_id"])} for s in staff
+    ]
 
 
-async def _gather(api: Api, course_id: str | None) -> dict[str, Any]:
-    """Attempts, responses, item prompts and learner mastery behind the teaching page."""
-    listed = (await api.get("/assessments", course_id=course_id, limit=100))["data"]
-    attempts: list[dict[str, Any]] = []
-    prompts: dict[str, str] = {}
-    for assessment in listed:
-        page = await api.get("/assessments/attempts", assessment_id=assessment["id"], limit=100)
-        attempts.extend(page["data"])
-        detail = await api.get(f"/assessments/{assessment['id']}")
-        prompts.update({i["id"]: i["prompt"] for i in detail["items"]})
-    attempts = attempts[:MAX_ATTEMPTS]
-    responses = []
-    for attempt in attempts:
-        responses.extend((await api.get(f"/assessments/attempts/{attempt['id']}"))["responses"])
-    learners = sorted({a["learner_id"] for a in attempts})[:MAX_LEARNERS]
-    mastery = {
-        learner: (await api.get(f"/progress/learners/{learner}"))["skills"] for learner in learners
-    }
-    return {"attempts": attempts, "responses": responses, "prompts": prompts,
-            "learners": learners, "mastery": mastery}  # fmt: skip
+async def _report(api: Api, name: str, course_id: str, **filters: Any) -> list[dict[str, Any]]:
+    page = await api.get(f"/analytics/reports/{name}", course_id=course_id, limit=1000, **filters)
+    return list(page["data"])
+
+
+async def _gather(api: Api, course_id: str) -> dict[str, Any]:
+    """The course's learner activity, per-learner skill mastery and item statistics (ARS)."""
+    activity = await _report(api, "learner_activity", course_id)
+    busiest = sorted(activity, key=lambda r: (-int(r["answers"] or 0), str(r["learner_id"])))
+    learners = [str(r["learner_id"]) for r in busiest[:MAX_LEARNERS]]
+    mastery = {}
+    for learner in learners:
+        rows = await _report(api, "skill_mastery_distribution", course_id, learner_id=learner)
+        mastery[learner] = [{"skill_id": r["skill_id"], "mastery": r["mean_mastery"]} for r in rows]
+    items = await _report(api, "item_statistics", course_id)
+    return {"activity": activity, "learners": learners, "mastery": mastery, "items": items}
 
 
 @router.get("/teach")
 async def teach(request: Request, user: Instructor, course: str | None = None) -> Response:
     async with Api(request, user.token) as api:
-        courses = (await api.get("/catalog/courses", limit=100))["data"]
-        course_id = course if course in {c["id"] for c in courses} else None
-        skills = await _course_skills(api, course_id)
-        data = await _gather(api, course_id)
-    table = roster(data["learners"], data["mastery"], skills)
+        courses = await _courses(api, user)
+        ids = [c["id"] for c in courses]
+        course_id = course if course in ids else (ids[0] if ids else None)
+        data = await _gather(api, course_id) if course_id else None
+    table = roster(data["learners"], data["mastery"], None) if data else None
     return render(
         request, "teach.html", user=user, courses=courses, course_id=course_id, table=table,
-        heat=heat, risky=at_risk(table, data["attempts"]),
-        items=item_difficulty(data["responses"], data["prompts"]),
-        attempt_count=len(data["attempts"]),
+        heat=heat, risky=at_risk(table, data["activity"]) if data and table else [],
+        items=item_difficulty(data["items"]) if data else [],
+        learner_count=len(data["activity"]) if data else 0,
     )  # fmt: skip
 
 
