@@ -206,9 +206,10 @@ def remeasure_latency(args: argparse.Namespace, models: list[str], datasets: lis
     """Reload the saved fold-1 models and measure online latency again (run it un-niced on a
     quiet machine: the training runs are niced, which inflates their tail latencies).
 
-    A deep model without a saved fold-1 model gets a stand-in: its benchmark setting (same
-    sizes, so the same cost per call) fitted for one epoch on ``QUICK_LEARNERS`` learners —
-    latency does not depend on convergence. Everything goes to ``results/kt_latency.json``;
+    A model without a saved fold-1 model (nor a cheap refit) gets a stand-in: its benchmark
+    setting (same sizes and skill count, so the same cost per call) fitted on
+    ``QUICK_LEARNERS`` learners (deep models: one epoch) — latency does not depend on
+    convergence. Everything goes to ``results/kt_latency.json``;
     the fold-1 result files get the new numbers of their own saved models.
     """
     from models.kt import load_model
@@ -228,20 +229,20 @@ def remeasure_latency(args: argparse.Namespace, models: list[str], datasets: lis
                     as_rows(fold.train), n_skills=fold.n_skills, n_problems=fold.n_problems
                 ).save(saved)
             source = "fold-1 model"
-            if not saved.is_file() and name in DEEP_MODELS:
+            if not saved.is_file():
                 saved = CACHE / "models" / f"{name}-{dataset}-standin.npz"
-                source = f"stand-in: benchmark setting, 1 epoch on {QUICK_LEARNERS} learners"
+                source = f"stand-in: benchmark setting fitted on {QUICK_LEARNERS} learners"
                 if not saved.is_file():
                     small = subset(fold, QUICK_LEARNERS)
-                    params = dict(CANDIDATES[name][0]) | {"max_epochs": 1}
+                    params = dict(CANDIDATES[name][0])
+                    if name in DEEP_MODELS:
+                        params["max_epochs"] = 1
                     make_model(name, **params).fit(
                         as_rows(small.train),
                         as_rows(small.valid),
                         n_skills=fold.n_skills,
                         n_problems=fold.n_problems,
                     ).save(saved)
-            if not saved.is_file():
-                continue
             lat = latency.measure(load_model(saved), test, repeats=args.repeats)
             table.setdefault(dataset, {})[name] = {"model": source, **lat}
             out.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
