@@ -19,7 +19,19 @@ from services.users.routes_auth import oidc_router
 from services.users.routes_auth import router as auth_router
 from services.users.routes_users import router as users_router
 from services.users.service import FailureThrottle, Passwords
+from services.users.throttle import RedisFailureThrottle
 from services.users.tokens import AccessTokenIssuer
+
+
+def login_throttle(settings: Settings) -> FailureThrottle | RedisFailureThrottle:
+    """Failed-login throttle: in this process, or shared through Redis (``rate_limit``)."""
+    limits = settings.rate_limit
+    if limits.backend == "redis" and limits.redis_url:
+        import redis
+
+        client = redis.Redis.from_url(limits.redis_url)
+        return RedisFailureThrottle(client, limits.login_failures_per_15min)
+    return FailureThrottle(limits.login_failures_per_15min)
 
 
 def setup(platform: Platform) -> None:
@@ -35,9 +47,7 @@ def setup(platform: Platform) -> None:
     platform.resources[deps.PASSWORDS] = Passwords(
         time_cost=settings.auth.argon2_time_cost, memory_kib=settings.auth.argon2_memory_kib
     )
-    platform.resources[deps.THROTTLE] = FailureThrottle(
-        settings.rate_limit.login_failures_per_15min
-    )
+    platform.resources[deps.THROTTLE] = login_throttle(settings)
     relay = OutboxRelay(platform.db, Outbox, platform.bus)
     platform.resources[deps.OUTBOX] = relay
     platform.on_start.append(relay.start)

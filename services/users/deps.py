@@ -10,6 +10,7 @@ from services.common.deps import PlatformDep
 from services.common.outbox import OutboxRelay
 from services.users.privacy import UsersSubjectHandler
 from services.users.service import FailureThrottle, Passwords
+from services.users.throttle import RedisFailureThrottle
 from services.users.tokens import AccessTokenIssuer
 
 ISSUER = "users.issuer"
@@ -24,9 +25,11 @@ def get_issuer(platform: PlatformDep) -> AccessTokenIssuer:
     return platform.resource(ISSUER, AccessTokenIssuer)
 
 
-def get_throttle(platform: PlatformDep) -> FailureThrottle:
-    """Failed-login throttle."""
-    return platform.resource(THROTTLE, FailureThrottle)
+def get_throttle(platform: PlatformDep) -> FailureThrottle | RedisFailureThrottle:
+    """Failed-login throttle (per process, or shared through Redis)."""
+    throttle = platform.resources[THROTTLE]
+    assert isinstance(throttle, FailureThrottle | RedisFailureThrottle)
+    return throttle
 
 
 def get_outbox(platform: PlatformDep) -> OutboxRelay:
@@ -46,6 +49,6 @@ def get_passwords(platform: PlatformDep) -> Passwords:
 
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 IssuerDep = Annotated[AccessTokenIssuer, Depends(get_issuer)]
-ThrottleDep = Annotated[FailureThrottle, Depends(get_throttle)]
+ThrottleDep = Annotated[FailureThrottle | RedisFailureThrottle, Depends(get_throttle)]
 OutboxDep = Annotated[OutboxRelay, Depends(get_outbox)]
 SubjectsDep = Annotated[UsersSubjectHandler, Depends(get_subjects)]
