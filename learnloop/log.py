@@ -61,12 +61,16 @@ _KEY_VALUE = re.compile(
     (?P<value>"[^"]*"|'[^']*'|[^\s,;&}]+)
     """.replace("%s", "|".join(sorted(SENSITIVE_KEYS, key=len, reverse=True)))
 )
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@")
+_PROVIDER_SECRET = re.compile(r"\b(?:whsec|sk_live|sk_test|rk_live|rk_test)_[A-Za-z0-9]{8,}")
 _RESERVED = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 
 def mask_text(text: str) -> str:
     """Return ``text`` with e-mails, tokens and sensitive ``key=value`` pairs masked."""
     text = _JWT.sub(MASK, text)
+    text = _URL_CREDENTIALS.sub(lambda m: f"{m.group(1)}{MASK}@", text)
+    text = _PROVIDER_SECRET.sub(MASK, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
     text = _KEY_VALUE.sub(lambda m: f"{m.group('key')}{m.group('sep')}{MASK}", text)
     return _EMAIL.sub(MASK, text)

@@ -41,7 +41,7 @@ class PiiKeyError(ValueError):
     """A ciphertext names a key id the key ring does not hold, or fails authentication."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PiiCipher:
     """AES-256-GCM key ring (key id -> 32-byte key), the active key id and the index key."""
 
@@ -55,6 +55,9 @@ class PiiCipher:
         for kid, key in self.keys.items():
             if len(key) != 32 or ":" in kid:
                 raise PiiKeyError(f"key {kid!r} must be 32 bytes (AES-256) with no ':' in its id")
+
+    def __repr__(self) -> str:  # never key material (logs, tracebacks)
+        return f"PiiCipher(keys={sorted(self.keys)}, active={self.active!r})"
 
     def encrypt(self, plaintext: str, context: str) -> str:
         """Ciphertext of ``plaintext`` under the active key, bound to ``context``."""
