@@ -158,12 +158,17 @@ class MultiHeadAttention(nn.Module):
         ``self_kv`` too); ``q``: the projected queries if the caller has them.
 
         ``candidates``: the queries are candidate next rows that all see every key (inference
-        only): monotonic attention then takes a chunked, in-place path.
+        only): no mask; monotonic attention takes a chunked, in-place path.
         """
         if q is None:
             q = self._split(self.q_linear(query))
-        if candidates and self.monotonic and not self.training:
-            out = self._candidates(q, k, v, self_kv)
+        if candidates and not self.training and (self.monotonic or self_kv is None):
+            if self.monotonic:
+                out = self._candidates(q, k, v, self_kv)
+            elif k.shape[-2] == 0:  # no history: zeros, as in the masked path
+                out = torch.zeros_like(q)
+            else:  # every key visible: no mask, so SDPA can take its fused kernel
+                out = F.scaled_dot_product_attention(q, k, v)
             b, _, n, _ = out.shape
             return self.out_proj(out.transpose(1, 2).reshape(b, n, self.h * self.d_k))
         mask = visible(q_pos, k_pos, strict)

@@ -109,7 +109,7 @@ class SAKTNet(KTNet):
         ):
             k = block.attn.split(torch.cat([k0, k_rows]) + k_pos_part[: n + 1])
             v = block.attn.split(torch.cat([v0, v_rows]) + v_pos_part[: n + 1])
-            h = block.attend(h, k, v, q_pos, k_pos, strict=False)
+            h = block.attend(h, k, v, q_pos, k_pos, strict=False, candidates=True)
         return self.out(h).view(-1)
 
 

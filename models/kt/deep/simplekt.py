@@ -104,7 +104,7 @@ class SimpleKTNet(KTNet):
         q_pos, k_pos = torch.full((skills.numel(),), n), torch.arange(n)
         h = x + self.pos_table[n]
         for block, kv in zip(layers(self.blocks), cache.ret, strict=True):
-            h = block.attend(h, kv[0], kv[1], q_pos, k_pos, strict=True)
+            h = block.attend(h, kv[0], kv[1], q_pos, k_pos, strict=True, candidates=True)
         return self.out(torch.cat([h, x], dim=-1)).view(-1)
 
 
