@@ -11,6 +11,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,14 @@ import httpx
 import pytest
 from testkit.gateway_harness import PASSWORD, service_settings
 
+from features.events import LearningEvent, ProgressUpdateEvent
+from features.lake import (
+    PROGRESS_DATASET,
+    PROGRESS_PARTITIONS,
+    Lake,
+    events_to_table,
+    progress_to_table,
+)
 from learnloop.localstack import free_port
 from learnloop.settings import Settings
 from services.common.events import InProcessEventBus
@@ -42,6 +51,7 @@ from .webkit import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.slow]
 EMAILS = {
+    Role.ADMIN: "admin@example.com",
     Role.LEARNER: "learner@example.com",
     Role.INSTRUCTOR: "teacher@example.com",
     Role.DATA_SCIENTIST: "scientist@example.com",
@@ -221,10 +231,51 @@ def test_learner_flow_keyboard_only(site: dict[str, Any], browser: Any) -> None:
     assert problems == []
 
 
+def course_in_lake(url: str, settings: Settings) -> tuple[str, str]:
+    """A catalog course with answers and mastery of three learners in the lake (what the lake
+    sink and feature pipeline write), and the instructor assigned to it by an admin; returns
+    the course id and the struggling learner's id."""
+    client = httpx.Client(base_url=url, timeout=30)
+    course_id = client.get("/catalog/courses", params={"limit": 1}).json()["data"][0]["id"]
+    now = datetime.now(UTC)
+    events, progress = [], []
+    for n, (learner, accuracy) in enumerate(
+        [("lake-ann", 1.0), ("lake-bob", 2 / 3), ("lake-cy", 0.0)]
+    ):
+        for k in range(3):
+            event = LearningEvent.model_validate({
+                "learner_id": learner, "timestamp": now - timedelta(hours=3 - k, minutes=n),
+                "verb": "answered", "object": {"id": f"step-{k}", "course_id": course_id},
+                "skill_ids": ["skill-a" if k < 2 else "skill-b"],
+                "result": {"correct": k < round(accuracy * 3)},
+            })  # fmt: skip
+            events.append(event)
+        for skill, mastery in (("skill-a", 0.9 - 0.4 * n), ("skill-b", 0.8 - 0.35 * n)):
+            progress.append(ProgressUpdateEvent(
+                learner_id=learner, skill_id=skill, mastery=round(mastery, 2), model_name="bkt",
+                model_version="1", cause_event_id=events[-1].event_id, timestamp=now,
+            ))  # fmt: skip
+    lake = Lake.from_uri(settings.lake_uri)
+    lake.write_events(events_to_table(events))
+    lake.write_table(
+        PROGRESS_DATASET, progress_to_table(progress), partition_cols=PROGRESS_PARTITIONS
+    )
+
+    def token(role: Role) -> dict[str, str]:
+        answer = client.post("/auth/token", json={"email": EMAILS[role], "password": PASSWORD})
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    teacher = client.get("/auth/userinfo", headers=token(Role.INSTRUCTOR)).json()["sub"]
+    assigned = client.put(f"/analytics/staff/{course_id}/{teacher}", headers=token(Role.ADMIN))
+    assert assigned.status_code == 200, assigned.text
+    return course_id, "lake-cy"
+
+
 def test_every_page_passes_axe(site: dict[str, Any], browser: Any) -> None:
-    """Sign-in, register, inbox, instructor and data-scientist pages: no serious/critical
-    axe-core violation; role checks hold."""
+    """Sign-in, register, item, inbox, instructor and data-scientist pages: no serious or
+    critical axe-core violation; the instructor sees a struggling learner; role checks hold."""
     url, problems, audited = site["url"], [], {}
+    course_id, struggling = course_in_lake(url, site["settings"])
     page = new_page(browser, problems)
     page.goto(f"{url}/app/login")
     check_page(page, "sign-in", audited)
@@ -232,6 +283,16 @@ def test_every_page_passes_axe(site: dict[str, Any], browser: Any) -> None:
     check_page(page, "register", audited)
     sign_in_with_keyboard(page, url, EMAILS[Role.INSTRUCTOR])
     assert page.url.endswith("/app/teach")
+    assert page.locator("#course").input_value() == course_id  # the instructor's course
+    heat = page.locator("[data-testid=heatmap]").inner_text()
+    assert all(name in heat for name in ("lake-ann", "lake-bob", "lake-cy", "skill-a", "skill-b"))
+    cy_row = page.locator("[data-testid=heatmap] tr", has_text=struggling).inner_text()
+    assert "10%" in cy_row and "Mean" not in cy_row  # mastery 0.1 / 0.1 for lake-cy
+    risky = page.locator("[data-testid=at-risk]").inner_text()
+    assert f"{struggling}: mean mastery 10% (below 40%); accuracy 0% (below 50%)" in risky
+    assert "lake-ann" not in risky
+    difficulty = page.locator("[data-testid=item-difficulty] tbody tr").all_inner_texts()
+    assert difficulty[0].startswith("step-2")  # answered right by one learner of three
     check_page(page, "instructor-teaching", audited)
     page.goto(f"{url}/app/items/oat-aaac80bvis1")  # a content-pack problem with LaTeX
     page.wait_for_selector("body[data-ready='1']")
