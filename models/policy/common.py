@@ -25,6 +25,10 @@ class SkillPolicy:
     mastery_threshold : float or mapping of str to float
         Mastery at which a skill counts as mastered (per skill if a mapping, falling back to
         ``default_threshold``).
+    min_attempts : int
+        Answers on a skill's items needed, besides the mastery estimate, before the skill
+        counts as mastered (default 0: the estimate alone). A guard against a learner model
+        that declares mastery after a few lucky answers.
     """
 
     def __init__(
@@ -35,6 +39,7 @@ class SkillPolicy:
         *,
         mastery_threshold: float | Mapping[str, float] = 0.85,
         default_threshold: float = 0.85,
+        min_attempts: int = 0,
     ) -> None:
         self.prerequisites = (
             prerequisites
@@ -45,6 +50,7 @@ class SkillPolicy:
         self.estimator = estimator
         self.mastery_threshold = mastery_threshold
         self.default_threshold = default_threshold
+        self.min_attempts = min_attempts
 
     def threshold(self, skill: str) -> float:
         """Mastery threshold of ``skill``."""
@@ -57,4 +63,10 @@ class SkillPolicy:
 
     def is_mastered(self, state: LearnerState, skill: str) -> bool:
         """Whether ``skill`` is mastered in ``state``."""
-        return self.mastery(state, skill) >= self.threshold(skill)
+        if self.mastery(state, skill) < self.threshold(skill):
+            return False
+        return self.min_attempts <= 0 or self.attempts(state, skill) >= self.min_attempts
+
+    def attempts(self, state: LearnerState, skill: str) -> int:
+        """Answers the learner gave on items exercising ``skill``."""
+        return sum(state.seen.get(item.id, 0) for item in self.catalog.by_skill.get(skill, ()))

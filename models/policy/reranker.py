@@ -79,6 +79,7 @@ class ZPDReranker(SkillPolicy):
         repeat_penalty: float = 0.7,
         diversity_decay: float = 0.5,
         learn_rates: Mapping[str, float] | None = None,
+        min_attempts: int = 0,
     ) -> None:
         super().__init__(
             prerequisites,
@@ -86,6 +87,7 @@ class ZPDReranker(SkillPolicy):
             estimator,
             mastery_threshold=mastery_threshold,
             default_threshold=default_threshold,
+            min_attempts=min_attempts,
         )
         self.target = target
         self.width = width

@@ -47,6 +47,16 @@ def test_items_with_unmastered_prerequisites_are_never_recommended() -> None:
     assert {r.item_id for r in ranked} == {"d1"}
 
 
+def test_min_attempts_holds_back_dependents_until_enough_practice() -> None:
+    """A high estimate after one answer does not unlock dependents when min_attempts is set."""
+    lucky = LearnerState(mastery={"fractions": 0.95}, seen={"f1": 1})
+    assert {r.item_id for r in reranker(min_attempts=3).rank(lucky, k=10)} == {"f1", "f2"}
+    assert "r1" in {r.item_id for r in reranker().rank(lucky, k=10)}
+    practised = LearnerState(mastery={"fractions": 0.95}, seen={"f1": 2, "f2": 1})
+    ranked = {r.item_id for r in reranker(min_attempts=3).rank(practised, k=10)}
+    assert ranked == {"r1", "r2", "d1"}
+
+
 def test_every_item_carries_machine_readable_reasons() -> None:
     state = LearnerState(mastery={"fractions": 0.9}, seen={"f1": 2})
     ranked = reranker().rank(state, k=10)
