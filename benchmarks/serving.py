@@ -78,6 +78,7 @@ class Run:
     p99_ms: float
     max_ms: float
     load_avg_1m: float
+    server_cpu_ms: float = float("nan")  # CPU of the serving processes per request
 
 
 # ---------------------------------------------------------------------- setup
@@ -225,6 +226,26 @@ def bodies(learners: list[Learner], n: int, seed: int) -> list[dict[str, Any]]:
     return out
 
 
+def cpu_meter(*pids: int) -> Any:
+    """Seconds of CPU (user + system) the processes ``pids`` and their children have used:
+    what a request costs the servers, whatever else the machine runs meanwhile."""
+    import psutil
+
+    def used() -> float:
+        total = 0.0
+        for pid in pids:
+            root = psutil.Process(pid)
+            for process in [root, *root.children(recursive=True)]:
+                try:
+                    times = process.cpu_times()
+                except psutil.NoSuchProcess:
+                    continue
+                total += times.user + times.system
+        return total
+
+    return used
+
+
 def summarise(
     name: str, protocol: str, rate: float, latencies: list[float], errors: int, wall: float
 ) -> Run:
@@ -245,7 +266,13 @@ def summarise(
 
 
 async def open_loop(
-    name: str, protocol: str, rate: float, duration: float, send: Any, payloads: list[Any]
+    name: str,
+    protocol: str,
+    rate: float,
+    duration: float,
+    send: Any,
+    payloads: list[Any],
+    cpu: Any = None,
 ) -> Run:
     loop = asyncio.get_running_loop()
     n = max(1, int(rate * duration))
@@ -266,9 +293,12 @@ async def open_loop(
         else:
             errors += 1
 
-    began = time.perf_counter()
+    began, cpu_before = time.perf_counter(), cpu() if cpu else 0.0
     await asyncio.gather(*(fire(i) for i in range(n)))
-    return summarise(name, protocol, rate, latencies, errors, time.perf_counter() - began)
+    run = summarise(name, protocol, rate, latencies, errors, time.perf_counter() - began)
+    if cpu:
+        run.server_cpu_ms = round((cpu() - cpu_before) * 1000 / n, 2)
+    return run
 
 
 def http_sender(session: Any, url: str, *, status: int = 200) -> Any:
@@ -297,7 +327,7 @@ def grpc_sender(stub: Any) -> Any:
 
 
 async def drive(
-    args: argparse.Namespace, urls: dict[str, str], learners: list[Learner]
+    args: argparse.Namespace, urls: dict[str, str], learners: list[Learner], pids: dict[str, int]
 ) -> list[Run]:
     import aiohttp
     import grpc
@@ -306,16 +336,21 @@ async def drive(
 
     seconds = 5 if args.quick else 15
     runs: list[Run] = []
+    res_cpu, both_cpu = cpu_meter(pids["res"]), cpu_meter(pids["res"], pids["lps"])
     connector = aiohttp.TCPConnector(limit=256)
     async with aiohttp.ClientSession(connector=connector) as session:
         res = http_sender(session, f"{urls['res']}/recommendations")
         payloads = bodies(learners, 4000, seed=1)
         await open_loop("warm-up", "http", 100, 4 if args.quick else 10, res, payloads)
         runs.append(
-            await open_loop("RES at 200 req/s", "http", TARGET_RATE, 2 * seconds, res, payloads)
+            await open_loop(
+                "RES at 200 req/s", "http", TARGET_RATE, 2 * seconds, res, payloads, res_cpu
+            )
         )
         for rate in args.rates:
-            step = await open_loop(f"RES step {rate} req/s", "http", rate, seconds, res, payloads)
+            step = await open_loop(
+                f"RES step {rate} req/s", "http", rate, seconds, res, payloads, res_cpu
+            )
             runs.append(step)
             if step.p99_ms > MAX_RATE_P99_MS or step.errors or step.achieved_rps < 0.9 * rate:
                 break
@@ -323,16 +358,22 @@ async def drive(
         stub = pb_grpc.RecommenderStub(channel)
         same = bodies(learners, 2000, seed=2)
         await open_loop("gRPC warm-up", "grpc", 50, 2, grpc_sender(stub), same)
-        runs.append(await open_loop("RES HTTP, 100 req/s", "http", 100, seconds, res, same))
         runs.append(
-            await open_loop("RES gRPC, 100 req/s", "grpc", 100, seconds, grpc_sender(stub), same)
+            await open_loop("RES HTTP, 100 req/s", "http", 100, seconds, res, same, res_cpu)
+        )
+        runs.append(
+            await open_loop(
+                "RES gRPC, 100 req/s", "grpc", 100, seconds, grpc_sender(stub), same, res_cpu
+            )
         )
         await channel.close()
         lps = http_sender(session, f"{urls['lps']}/paths", status=201)
         goals = [{"learner_id": lr.learner_id, "goal_skills": lr.goal} for lr in learners]
         await open_loop("LPS warm-up", "http", 10, 2, lps, goals)
         runs.append(
-            await open_loop("LPS POST /paths, 20 req/s", "http", 20, 2 * seconds, lps, goals)
+            await open_loop(
+                "LPS POST /paths, 20 req/s", "http", 20, 2 * seconds, lps, goals, both_cpu
+            )
         )
     return runs
 
@@ -359,6 +400,8 @@ def report(runs: list[Run], args: argparse.Namespace, setup: dict[str, Any]) -> 
         "grpc_p50_ms": grpc100.p50_ms,
         "http_p50_ms": http100.p50_ms,
         "grpc_minus_http_p50_ms": round(grpc100.p50_ms - http100.p50_ms, 2),
+        "res_cpu_ms_per_request": main.server_cpu_ms,
+        "lps_cpu_ms_per_request": lps.server_cpu_ms,
         "targets": {
             "res_p99_ms_at_200_rps": P99_TARGET_MS,
             "lps_p99_ms": LPS_P99_TARGET_MS,
@@ -388,15 +431,18 @@ def report(runs: list[Run], args: argparse.Namespace, setup: dict[str, Any]) -> 
         f"`benchmarks/serving.py{' --quick' if args.quick else ''}`, {summary['measured_at']}, "
         f"{os.cpu_count()} CPUs; load from a second process on loopback, open loop, latency "
         "from the scheduled send time. `load` is the machine's 1-minute load average after the "
-        "run (other work on the machine inflates the numbers).",
+        "run (other work on the machine inflates the numbers); `server CPU ms/req` is the CPU "
+        "time the serving processes used per request (RES; RES + LPS for LPS runs), which "
+        "other work does not inflate.",
         "",
         "| run | protocol | target req/s | achieved | requests | errors "
-        "| p50 ms | p90 ms | p99 ms | max ms | load |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| p50 ms | p90 ms | p99 ms | max ms | load | server CPU ms/req |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     lines += [
         f"| {r.name} | {r.protocol} | {r.target_rps:g} | {r.achieved_rps:g} | {r.requests} "
-        f"| {r.errors} | {r.p50_ms} | {r.p90_ms} | {r.p99_ms} | {r.max_ms} | {r.load_avg_1m} |"
+        f"| {r.errors} | {r.p50_ms} | {r.p90_ms} | {r.p99_ms} | {r.max_ms} | {r.load_avg_1m} "
+        f"| {r.server_cpu_ms} |"
         for r in runs
     ]
     met = {k: "met" if ok else "**missed**" for k, ok in summary["met"].items()}
@@ -414,6 +460,8 @@ def report(runs: list[Run], args: argparse.Namespace, setup: dict[str, Any]) -> 
         f"| gRPC vs HTTP p50 (same requests, 100 req/s) "
         f"| {grpc100.p50_ms} vs {http100.p50_ms} ms ({overhead:+} ms) | — |",
         f"| errors | {errors} | 0 ({met['errors']}) |",
+        f"| server CPU per request: RES (HTTP, 200 req/s) / LPS (+ its RES calls) "
+        f"| {main.server_cpu_ms} / {lps.server_cpu_ms} ms | — |",
         "",
         f"Setup: {setup['learners']} learners in the online store ({setup['mastery_rows']} "
         f"mastery rows), catalog of {setup['catalog_items']} items; champion: BKT over "
@@ -477,7 +525,8 @@ def main() -> None:
         wait_ready(res, urls["res"])
         wait_ready(lps, urls["lps"])
         print("RES and LPS ready; load ...", flush=True)
-        runs = asyncio.run(drive(args, urls, learners))
+        pids = {"res": res.proc.pid, "lps": lps.proc.pid}  # type: ignore[union-attr]
+        runs = asyncio.run(drive(args, urls, learners, pids))
         import httpx
 
         served = httpx.get(f"{urls['res']}/model").json()

@@ -1,0 +1,94 @@
+"""RES's batched online reads answer what Feast's ``get_online_features`` does (SQLite, Redis)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from features.feature_repo.names import LEARNER_ACTIVITY_FEATURES
+from learnloop.localstack import ManagedProcess
+from learnloop.settings import Settings
+from serving.features import FeastReader
+
+pytestmark = pytest.mark.integration
+SKILLS = ["fractions", "decimals", "ratios", "never-pushed"]
+
+
+def feast_answer(store: Any, learner: str, skills: list[str]) -> tuple[Any, Any, Any]:
+    """The same lookup through Feast's own API."""
+    rows = [{"learner_id": learner, "skill_id": s} for s in skills]
+    data = store.get_online_features(features=["skill_mastery_fv:mastery"], entity_rows=rows)
+    columns = data.to_dict(include_event_timestamps=True)
+    mastery = {s: v for s, v in zip(skills, columns["mastery"], strict=True) if v is not None}
+    stamps = zip(skills, columns["mastery__ts"], strict=True)
+    practiced = {s: float(t) for s, t in stamps if s in mastery}
+    refs = [f"learner_activity_fv:{name}" for name in LEARNER_ACTIVITY_FEATURES]
+    row = store.get_online_features(features=refs, entity_rows=[{"learner_id": learner}])
+    found = row.to_dict()
+    activity = (
+        {name: found[name][0] for name in LEARNER_ACTIVITY_FEATURES}
+        if found["event_count"][0] is not None
+        else None
+    )
+    return activity, mastery, practiced
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_batched_reads_equal_feast_online_features(
+    backend: str, tmp_path: Path, dataset_dir: Path, redis_server: ManagedProcess
+) -> None:
+    import pandas as pd
+    from feast.data_source import PushMode
+
+    from features.feature_repo.store import apply, open_store
+
+    settings = Settings(
+        data_dir=tmp_path / "var",
+        dataset_dir=dataset_dir,
+        features={
+            "online_store": backend,
+            "redis_url": f"127.0.0.1:{redis_server.port}",
+            "project": f"reads_{backend}_{tmp_path.name[-6:].replace('-', '_')}",
+        },
+    )
+    store = open_store(settings)
+    apply(settings, store)
+    then = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
+    mastery = [("ada", "fractions", 0.91, then), ("ada", "ratios", 0.42, then - timedelta(days=3))]
+    mastery += [("bob", "decimals", 0.77, then)]
+    store.push(
+        "skill_mastery_push",
+        pd.DataFrame(
+            [
+                {
+                    "learner_id": learner,
+                    "skill_id": skill,
+                    "event_timestamp": at,
+                    "mastery": value,
+                    "mastery_model_version": "bkt@test",
+                }
+                for learner, skill, value, at in mastery
+            ]
+        ),
+        to=PushMode.ONLINE,
+    )
+    activity = dict.fromkeys(LEARNER_ACTIVITY_FEATURES, 3) | {"accuracy": 0.6, "accuracy_7d": 0.5}
+    store.push(
+        "learner_activity_push",
+        pd.DataFrame([{"learner_id": "cy", "event_timestamp": then, **activity}]),
+        to=PushMode.ONLINE,
+    )
+    reader = FeastReader(store)
+    for learner in ("ada", "bob", "cy", "nobody"):
+        ours = reader(learner, SKILLS, True)
+        activity_ref, mastery_ref, practiced_ref = feast_answer(store, learner, SKILLS)
+        assert ours[1] == pytest.approx(mastery_ref), learner
+        assert ours[2] == pytest.approx(practiced_ref), learner
+        # activity is read only for learners without known mastery (they are not new)
+        assert ours[0] == (activity_ref if not mastery_ref else None), learner
+    assert reader("ada", SKILLS, True)[1] == pytest.approx({"fractions": 0.91, "ratios": 0.42})
+    assert reader("cy", [], True)[0] == activity
+    assert reader("ada", [], False) == (None, {}, {})
