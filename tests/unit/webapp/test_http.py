@@ -167,3 +167,24 @@ def test_next_up_shows_reasons_and_path_progress(
     assert "A starting point" in page
     assert "1 of 2 steps done" in page and "Needed for s2." in page
     assert 'value="1"' in page  # the <progress> element
+
+
+def test_inbox_lists_and_marks_read(gateway: Gateway) -> None:
+    from services.notifications.deps import SERVICE
+    from services.notifications.models import Kind
+    from services.notifications.service import NewNotification, NotificationService
+
+    client = _sign_in(gateway, Role.LEARNER)
+    user_id = list(gateway.users)[-1]  # the learner just signed in
+    for key in ("a", "b"):
+        gateway.platform.resource(SERVICE, NotificationService).notify(
+            NewNotification(user_id, Kind.ANNOUNCEMENT, f"Hello {key}", "body", dedupe_key=key)
+        )
+    page = client.get("/app/inbox").text
+    assert "2 unread of 2." in page and "Hello a" in page
+    ids = re.findall(r'name="notification_id" value="([^"]+)"', page)
+    token = _csrf(client, "/app/inbox")
+    read = client.post("/app/inbox/read", data={"notification_id": ids[0], "csrf_token": token})
+    assert read.status_code == 200 and "1 unread of 2." in read.text
+    client.post("/app/inbox/read", data={"csrf_token": token})
+    assert "0 unread of 2." in client.get("/app/inbox").text
