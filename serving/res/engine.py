@@ -113,13 +113,16 @@ class Engine:
         if rec is not None:
             position = {item: i for i, item in enumerate(rec.vocabulary_.items)}
             self._rec_cols = np.array([position.get(i, -1) for i in index.item_ids], dtype=np.int64)
-            if self.rec_overlap:
-                self._base_relevance = self._relevance(rec.score([[]])[0])
+        self._rec_known = self._rec_cols >= 0  # catalog items the recommender scores
+        self._rec_known_cols = self._rec_cols[self._rec_known]
+        self._rec_overlap = int(self._rec_known.sum())
+        if rec is not None and self._rec_overlap:
+            self._base_relevance = self._relevance(rec.score([[]])[0])
 
     @property
     def rec_overlap(self) -> int:
         """How many catalog items the recommender knows."""
-        return int((self._rec_cols >= 0).sum())
+        return self._rec_overlap
 
     # ------------------------------------------------------------------ which skills to read
     def anchor_skills(self, query: Query) -> list[str]:
@@ -274,7 +277,7 @@ class Engine:
         ]
 
     def _history_relevance(self, history: Sequence[str]) -> FloatArray:
-        if self.rec is None or not self.rec_overlap:
+        if self.rec is None or not self._rec_overlap:
             return self._base_relevance
         known = [i for i in history if i in self.rec.vocabulary_]
         if not known:
@@ -283,9 +286,9 @@ class Engine:
 
     def _relevance(self, rec_scores: npt.NDArray[Any]) -> FloatArray:
         """Recommender scores on catalog items scaled to [0, 1] (0 where unknown)."""
-        known = self._rec_cols >= 0
+        known = self._rec_known
         out = np.zeros(self.index.n_items)
-        values = np.asarray(rec_scores, dtype=np.float64)[self._rec_cols[known]]
+        values = np.asarray(rec_scores, dtype=np.float64)[self._rec_known_cols]
         finite = np.isfinite(values)
         if not finite.any():
             return out
