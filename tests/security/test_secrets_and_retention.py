@@ -14,10 +14,10 @@ from datetime import timedelta
 
 import pytest
 from testkit.gateway_harness import Gateway
+from testkit.logs import captured_logs
 from typer.testing import CliRunner
 
 from learnloop.cli import app as cli
-from learnloop.log import JsonFormatter, PiiMaskingFilter
 from learnloop.settings import SecuritySettings, Settings, get_settings
 from learnloop.web.security_crypto import cipher_from_settings
 from services.common.db import utcnow
@@ -33,20 +33,9 @@ PSEUDONYM = "pseudo-" + secrets.token_hex(8)
 
 @pytest.fixture
 def log_stream() -> Iterator[io.StringIO]:
-    """Root logger output, filtered and formatted like ``configure_logging`` does."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(PiiMaskingFilter())
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    """The root logger's output, formatted exactly like ``configure_logging`` does."""
+    with captured_logs() as stream:
         yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
 
 
 def test_secrets_in_settings_urls_and_errors_never_reach_the_log(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,3 +75,30 @@ class Gateway:
         answer = self.client.post("/auth/token", json={"email": email, "password": password})
         assert answer.status_code == 200, answer.text
         return str(answer.json()["access_token"])
+
+
+@contextlib.contextmanager
+def gateway_factory(
+    database_url: str, dataset_dir: Path, new_dir: Callable[[], Path]
+) -> Iterator[Callable[..., Gateway]]:
+    """``make(bus=None, **settings overrides)``: started gateways on one database, each with
+    its own data folder from ``new_dir``; all closed when the block ends."""
+    from services.common.events import InProcessEventBus
+    from services.gateway.app import create_gateway
+
+    opened: list[TestClient] = []
+
+    def make(bus: EventBus | None = None, **overrides: Any) -> Gateway:
+        settings = service_settings(new_dir(), database_url, dataset_dir, **overrides)
+        bus = bus or InProcessEventBus()
+        app = create_gateway(settings, bus=bus)
+        client = TestClient(app, raise_server_exceptions=False)
+        client.__enter__()
+        opened.append(client)
+        return Gateway(client=client, platform=app.state.platform, bus=bus)
+
+    try:
+        yield make
+    finally:
+        for client in reversed(opened):
+            client.__exit__(None, None, None)

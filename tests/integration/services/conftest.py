@@ -10,16 +10,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-from testkit.gateway_harness import Gateway, service_settings
+from testkit.gateway_harness import Gateway, gateway_factory
 
 from learnloop.localstack import ManagedProcess
-from services.common.events import EventBus, InProcessEventBus
-from services.gateway.app import create_gateway
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -49,22 +45,10 @@ def make_gateway(
     database_url: str, dataset_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., Gateway]]:
     """Factory: a started gateway on the module's database (closed at module end)."""
-    opened: list[TestClient] = []
-
-    def make(bus: EventBus | None = None, **overrides: Any) -> Gateway:
-        settings = service_settings(
-            tmp_path_factory.mktemp("platform"), database_url, dataset_dir, **overrides
-        )
-        bus = bus or InProcessEventBus()
-        app = create_gateway(settings, bus=bus)
-        client = TestClient(app, raise_server_exceptions=False)
-        client.__enter__()
-        opened.append(client)
-        return Gateway(client=client, platform=app.state.platform, bus=bus)
-
-    yield make
-    for client in reversed(opened):
-        client.__exit__(None, None, None)
+    with gateway_factory(
+        database_url, dataset_dir, lambda: tmp_path_factory.mktemp("platform")
+    ) as make:
+        yield make
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from collections.abc import Iterator
 
 import pytest
 from testkit.gateway_harness import PASSWORD, Gateway
+from testkit.logs import captured_logs
 
-from learnloop.log import JsonFormatter, PiiMaskingFilter
 from services.common.principal import Role
 
 pytestmark = pytest.mark.integration
@@ -20,19 +19,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def log_stream() -> Iterator[io.StringIO]:
     """The root logger's output, formatted exactly like ``configure_logging`` does."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(PiiMaskingFilter())
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with captured_logs() as stream:
         yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
 
 
 def test_service_logs_hold_no_personal_data(gateway: Gateway, log_stream: io.StringIO) -> None:
