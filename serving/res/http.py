@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from learnloop import __version__
 from learnloop.web import FieldProblem, ProblemError, ReadinessCheck, create_service_app
@@ -57,6 +59,28 @@ def check_request(body: RecommendationRequest, runtime: ResRuntime) -> None:
         )
 
 
+REQUEST_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": RecommendationRequest.model_json_schema()}},
+    }
+}
+
+
+def parse_request(raw: bytes) -> RecommendationRequest:
+    """The request body validated in one pass over the bytes (a typed FastAPI body parameter
+    costs a content-type parse, a JSON decode and a validation); FastAPI's 422 on errors."""
+    if not raw:
+        missing = {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
+        raise RequestValidationError([missing])
+    try:
+        return RecommendationRequest.model_validate_json(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        ) from None
+
+
 def create_res_app() -> FastAPI:
     """The RES HTTP app; set ``app.state.runtime`` before serving requests."""
     router = APIRouter(tags=["recommendations"])
@@ -66,8 +90,10 @@ def create_res_app() -> FastAPI:
         response_model=RecommendationResponse,
         summary="Next items for a learner",
         responses=problem_responses(422, 503),
+        openapi_extra=REQUEST_BODY,
     )
-    async def recommend(body: RecommendationRequest, request: Request) -> Response:
+    async def recommend(request: Request) -> Response:
+        body = parse_request(await request.body())
         runtime = runtime_of(request)
         check_request(body, runtime)
         result = await runtime.recommend(body.query(), body.platform)
