@@ -423,6 +423,11 @@ class SecuritySettings(BaseModel):
     pii_index_key: SecretStr | None = Field(
         default=None, description="HMAC key of the e-mail blind index (never rotated casually)."
     )
+    events_require_auth: bool = Field(
+        default=False,
+        description="POST /events refuses anonymous callers (on in production; the local "
+        "simulator and benchmarks post anonymously). Learners may post only their own events.",
+    )
     audit_retention_days: int = Field(default=400, ge=1, description="Audit log kept this long.")
     token_retention_days: int = Field(
         default=30, ge=1, description="Expired or revoked refresh tokens kept this long."

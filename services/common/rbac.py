@@ -38,6 +38,7 @@ class Action(StrEnum):
     ANALYTICS_STAFF = "analytics:staff"
     NOTIFICATIONS_ADMIN = "notifications:admin"
     SUBSCRIPTION_READ = "subscription:read"
+    EVENTS_WRITE = "events:write"
 
 
 LEARNER, INSTRUCTOR, SCIENTIST, ADMIN = (
@@ -81,6 +82,8 @@ POLICY: dict[Action, Rule] = {
     Action.ANALYTICS_STAFF: Rule(any=frozenset({ADMIN})),
     Action.NOTIFICATIONS_ADMIN: Rule(any=frozenset({ADMIN})),
     Action.SUBSCRIPTION_READ: Rule(any=frozenset({ADMIN}), own=EVERYONE),
+    # Learning events of other learners: simulators, LMS bridges and pipelines (staff roles).
+    Action.EVENTS_WRITE: Rule(any=frozenset({SCIENTIST, ADMIN}), own=EVERYONE),
 }
 
 

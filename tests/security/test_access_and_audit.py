@@ -5,12 +5,19 @@ another person (granted or denied), with pseudonyms only."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from testkit.gateway_harness import Gateway
+from testkit.streaming import kafka_settings
 
+from features.streaming import EventProducer
+from learnloop.localstack import ManagedProcess
+from learnloop.settings import get_settings
 from services.common.principal import Role
+from services.ingestion.service import IngestionService
 
 ITEM = {"kind": "numeric", "prompt": "2+2", "value": 4, "skills": ["arithmetic"]}
 
@@ -146,3 +153,44 @@ def test_every_access_to_a_learner_record_by_someone_else_is_audited(
     assert {e["subject"] for e in entries} == {pseudonym(a_id)}
     assert all(e["action"] == "learner_record.read" and e["request_id"] for e in entries)
     assert a_id not in str(entries) and world["admin_id"] not in str(entries)
+
+
+def _event(learner_id: str) -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "learner_id": learner_id,
+        "timestamp": datetime.now(UTC).isoformat(),
+        "verb": "answered",
+        "object": {"id": "item-1", "type": "problem"},
+        "skill_ids": ["arithmetic"],
+        "result": {"correct": True},
+    }
+
+
+@pytest.mark.integration
+def test_learners_cannot_forge_other_learners_events(
+    gateway: Gateway,
+    world: dict[str, Any],
+    broker: ManagedProcess,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kafka = kafka_settings(broker.port)
+    producer = EventProducer(kafka, delivery_timeout_s=10.0)
+    app: Any = gateway.client.app
+    app.state.ingestion_service = IngestionService(producer, kafka.learning_event_topic)
+    try:
+        a, b = world["a_id"], world["b_id"]
+        forged = gateway.client.post("/events", json=[_event(a), _event(b)], headers=world["a"])
+        assert forged.status_code == 403 and "items [1]" in forged.json()["detail"]
+        own = gateway.client.post("/events", json=[_event(a)], headers=world["a"])
+        assert own.status_code == 202, own.text
+        staff = gateway.client.post("/events", json=[_event(b)], headers=world["scientist"])
+        assert staff.status_code == 202  # simulators / LMS bridges run with a staff role
+        monkeypatch.setenv("LEARNLOOP_SECURITY__EVENTS_REQUIRE_AUTH", "true")
+        get_settings.cache_clear()
+        anonymous = gateway.client.post("/events", json=[_event(a)])
+        assert anonymous.status_code == 401
+        assert anonymous.headers["www-authenticate"] == "Bearer"
+    finally:
+        get_settings.cache_clear()
+        producer.close()
