@@ -72,6 +72,7 @@ def test_online_state_matches_batch_prediction(
     fitted: KTModel, data: list[list[InteractionSequence]]
 ) -> None:
     seq = data[2][1]
+    assert seq.problems is not None
     n = 12
     prefix = InteractionSequence(seq.skills[:n], seq.correct[:n], seq.problems[:n])
     batch = fitted.predict_proba(
