@@ -19,6 +19,7 @@ def reencrypt() -> None:
     from learnloop.web.security_crypto import cipher_from_settings
     from services.common.db import Database
     from services.common.migrate import upgrade_database
+    from services.notifications.pii import reencrypt_preferences
     from services.users.pii import reencrypt_users
 
     settings = get_settings()
@@ -28,9 +29,11 @@ def reencrypt() -> None:
     try:
         with db.engine.begin() as connection:
             changed = reencrypt_users(connection, cipher)
+            preferences = reencrypt_preferences(connection, cipher)
     finally:
         db.dispose()
     console.print(f"re-encrypted {changed} user row(s) with key {cipher.active}")
+    console.print(f"re-encrypted {preferences} notification preference row(s)")
 
 
 @app.command("retention")

@@ -25,9 +25,10 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import String
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 
 from learnloop.settings import Settings, get_settings
@@ -179,3 +180,61 @@ class BlindIndex(TypeDecorator[str]):
 
     def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
         return None if value is None else cipher_for(dialect).blind_index(value)
+
+
+def reencrypt_table(
+    connection: Connection,
+    cipher: PiiCipher,
+    table: str,
+    key: str,
+    columns: tuple[str, ...],
+    *,
+    index: tuple[str, str] | None = None,
+    batch: int = 500,
+) -> int:
+    """Rewrite rows of ``table`` whose ``columns`` are plaintext or under an old key id (and
+    refresh the blind index ``index = (source column, index column)``); rows changed.
+    Works on raw values (``<table>.<column>`` is the associated data), in key order batches."""
+    names = {key, *columns, *(index or ())}
+    rows_of = sa.table(table, *(sa.column(n, sa.String) for n in names))
+    changed, after = 0, ""
+    while True:
+        rows = connection.execute(
+            sa.select(rows_of).where(rows_of.c[key] > after).order_by(rows_of.c[key]).limit(batch)
+        ).all()
+        if not rows:
+            return changed
+        for row in rows:
+            values: dict[str, str] = {}
+            for name in columns:
+                stored = getattr(row, name)
+                if stored is not None and cipher.key_id(stored) != cipher.active:
+                    plain = cipher.decrypt(stored, f"{table}.{name}")
+                    values[name] = cipher.encrypt(plain, f"{table}.{name}")
+            if index is not None and getattr(row, index[0]) is not None:
+                source = cipher.decrypt(getattr(row, index[0]), f"{table}.{index[0]}")
+                if cipher.blind_index(source) != getattr(row, index[1]):
+                    values[index[1]] = cipher.blind_index(source)
+            if values:
+                connection.execute(
+                    sa.update(rows_of).where(rows_of.c[key] == getattr(row, key)).values(**values)
+                )
+                changed += 1
+        after = getattr(rows[-1], key)
+
+
+def decrypt_table(
+    connection: Connection, cipher: PiiCipher, table: str, key: str, columns: tuple[str, ...]
+) -> None:
+    """Turn encrypted ``columns`` back into plaintext (migration downgrades)."""
+    rows_of = sa.table(table, *(sa.column(n, sa.String) for n in {key, *columns}))
+    for row in connection.execute(sa.select(rows_of)).all():
+        values = {
+            name: cipher.decrypt(getattr(row, name), f"{table}.{name}")
+            for name in columns
+            if getattr(row, name) is not None
+        }
+        if values:
+            connection.execute(
+                sa.update(rows_of).where(rows_of.c[key] == getattr(row, key)).values(**values)
+            )

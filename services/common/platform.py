@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import httpx
 
 from learnloop.settings import Settings
+from learnloop.web.security_crypto import bind_cipher, cipher_from_settings
 from learnloop.web.security_tls import client_ssl_context, tls_enabled
 from services.common.auth import TokenVerifier
 from services.common.db import Database
@@ -82,9 +83,11 @@ class Platform:
             timeout_s=auth.http_timeout_s,
             local_jwks=auth.verify_with_jwks,
         )
+        db = Database(settings.sqlalchemy_url, settings.db)
+        bind_cipher(db.engine, cipher_from_settings(settings))  # PII columns at rest
         return cls(
             settings=settings,
-            db=Database(settings.sqlalchemy_url, settings.db),
+            db=db,
             bus=bus if bus is not None else default_bus(settings),
             keys=keys,
             verifier=verifier,

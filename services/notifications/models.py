@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from learnloop.web.security_crypto import EncryptedText
 from services.common.db import UTCDateTime, service_metadata, utcnow
 from services.notifications.delivery import DeliveryMixin
 
@@ -58,7 +59,9 @@ class Preference(Base):
     __tablename__ = "ns_preferences"
 
     user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    email: Mapped[str | None] = mapped_column(
+        EncryptedText("ns_preferences.email"), nullable=True
+    )  # AES-256-GCM at rest (learnloop.web.security_crypto)
     webhook_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     email_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     webhook_enabled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from learnloop.settings import Settings
-from learnloop.web.security_crypto import bind_cipher, cipher_from_settings
 from services.common.app import ServiceModule, standalone_app
 from services.common.audit import AUDIT_TOPIC
 from services.common.events import PRIVACY_RESULT_TOPIC, EventBus
@@ -37,7 +36,6 @@ def login_throttle(settings: Settings) -> FailureThrottle | RedisFailureThrottle
 def setup(platform: Platform) -> None:
     """Token issuer, login throttle, outbox relay, privacy handler and result consumer."""
     settings = platform.settings
-    bind_cipher(platform.db.engine, cipher_from_settings(settings))  # PII columns at rest
     platform.resources[deps.ISSUER] = AccessTokenIssuer(
         keys=platform.keys,
         issuer=settings.auth_issuer,

@@ -94,6 +94,22 @@ def test_pii_is_ciphertext_in_the_database_and_login_still_works(
     token = gateway.login(email.upper())  # blind index is case-insensitive
     me = gateway.client.get("/users/me", headers={"Authorization": f"Bearer {token}"}).json()
     assert me["email"] == email and me["full_name"] == "Grace Hopper"
+    prefs = {"Authorization": f"Bearer {token}"}
+    notify_to = f"notify-{uuid.uuid4().hex[:6]}@example.com"
+    saved = gateway.client.put(
+        "/notifications/preferences", json={"email": notify_to}, headers=prefs
+    )
+    assert saved.status_code == 200, saved.text
+    assert (
+        gateway.client.get("/notifications/preferences", headers=prefs).json()["email"] == notify_to
+    )
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT email FROM ns_preferences WHERE user_id = :id"), {"id": user_id}
+        ).scalar_one()
+    engine.dispose()
+    assert stored.startswith("enc:v1:k1:") and notify_to not in stored
     duplicate = gateway.client.post(
         "/auth/register", json={"email": email.title(), "password": PASSWORD}
     )
@@ -148,7 +164,9 @@ def test_key_rotation_old_keys_decrypt_and_reencrypt_moves_rows(
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert f"re-encrypted {stale} user row(s) with key k2" in result.output
+    assert "re-encrypted 1 notification preference row(s)" in result.output  # the k1 one
     assert "re-encrypted 0 user row(s)" in again.output  # idempotent
+    assert "re-encrypted 0 notification preference row(s)" in again.output
     for uid in (user_id, legacy_id):
         raw = _raw_user(database_url, uid)
         assert raw["email"].startswith("enc:v1:k2:") and raw["full_name"].startswith("enc:v1:k2:")
