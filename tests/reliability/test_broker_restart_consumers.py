@@ -12,12 +12,13 @@ import json
 import threading
 import time
 import uuid
-from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
 
 import boto3
 import pytest
 from testkit.events import make_events
+from testkit.paced import produce_paced
 from testkit.streaming import kafka_settings, read_all, wait_caught_up
 
 from features.lake import Lake
@@ -25,8 +26,6 @@ from features.lake.sink import LEARNING_EVENTS_SINK, LakeSink
 from features.streaming import (
     BatchConsumer,
     DeadLetterPublisher,
-    Delivery,
-    DeliveryError,
     EventProducer,
     encode,
 )
@@ -64,19 +63,8 @@ def test_lake_sink_through_a_broker_crash_stores_each_acknowledged_event_once(
         events = make_events(500, learners=10)
         acked: list[str] = []
 
-        def produce() -> None:
-            with EventProducer(kafka, delivery_timeout_s=30) as producer:
-                pending: list[tuple[str, Future[Delivery]]] = []
-                for event in events:
-                    message = encode(event, topic)
-                    pending.append((str(event.event_id), producer.send(topic, message.value)))
-                    time.sleep(0.006)
-                for event_id, future in pending:
-                    try:
-                        future.result(timeout=90)
-                        acked.append(event_id)
-                    except DeliveryError:
-                        pass
+        outgoing = [(str(e.event_id), encode(e, topic).value, None) for e in events]
+        produce = partial(produce_paced, kafka, topic, outgoing, acked, pause_s=0.006)
 
         lake = Lake.from_uri(str(tmp_path / "lake"))
         group = f"sink-{uuid.uuid4().hex[:6]}"

@@ -17,18 +17,18 @@ import sys
 import threading
 import time
 from collections import Counter
-from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from testkit.events import make_events
+from testkit.paced import produce_paced
 from testkit.streaming import kafka_settings, read_all, wait_caught_up
 
 from features.events import LearningEvent
 from features.feature_repo.names import LEARNER_ACTIVITY_FEATURES
 from features.lake import Lake
-from features.streaming import REASON_HEADER, Delivery, DeliveryError, EventProducer, encode
+from features.streaming import REASON_HEADER, encode
 from features.streaming.dlq import header
 from learnloop.localstack import ManagedProcess, free_port
 from learnloop.settings import KafkaSettings, Settings
@@ -102,17 +102,7 @@ def _produce(kafka: KafkaSettings, events: list[LearningEvent], acked: list[str]
     outgoing += [(str(e.event_id), encode(e, topic).value, e.learner_id) for e in events[::20]]
     for i, value in enumerate(POISON):
         outgoing.insert(len(outgoing) * (i + 1) // 4, (f"poison-{i}", value, f"raw-{i}"))
-    with EventProducer(kafka) as producer:
-        pending: list[tuple[str, Future[Delivery]]] = []
-        for event_id, value, key in outgoing:
-            pending.append((event_id, producer.send(topic, value, key=key)))
-            time.sleep(0.004)
-        for event_id, future in pending:
-            try:
-                future.result(timeout=90)
-                acked.append(event_id)
-            except DeliveryError:
-                pass
+    produce_paced(kafka, topic, outgoing, acked, pause_s=0.004)
 
 
 def test_acknowledged_events_exactly_once_in_lake_features_and_progress(
