@@ -4,12 +4,14 @@ every kind of response, CORS only for configured origins, mass assignment refuse
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from testkit.gateway_harness import PASSWORD, Gateway
+from testkit.gateway_harness import PASSWORD, Gateway, service_settings
 
 from learnloop.web.security_limits import BodySizeLimitMiddleware
+from services.common.events import InProcessEventBus
 from services.common.principal import Role
 
 SMALL_KB = 4
@@ -178,3 +180,15 @@ def test_mass_assignment_is_refused(gateway: Gateway, extra: dict[str, object]) 
         f"/users/{user_id}/roles", json={"roles": ["admin"]}, headers=headers
     )
     assert roles.status_code == 403
+
+
+def test_standalone_services_have_the_same_limits_and_headers(
+    database_url: str, dataset_dir: Path, tmp_path: Path
+) -> None:
+    from services.users.app import create_app
+
+    settings = service_settings(tmp_path, database_url, dataset_dir, security={"max_body_kb": 2})
+    with TestClient(create_app(settings, bus=InProcessEventBus())) as users:
+        _assert_413(users.post("/auth/token", json={"email": "a@b.co", "password": "p" * 4096}))
+        answer = users.get("/.well-known/jwks.json")
+        assert answer.status_code == 200 and answer.headers["x-frame-options"] == "DENY"
