@@ -18,7 +18,7 @@ Per seed, one simulated world (default ``SimulatorConfig``: 20 skills in 4 layer
 Hyper-parameters of our policy and of the miner were chosen on seeds 100+ (``--tune``), never
 on the reported seeds. Reported: mean ± 95 % CI over seeds.
 
-    .venv/bin/python benchmarks/path.py            # 5 seeds × 200 learners × 100 steps
+    .venv/bin/python benchmarks/path.py --jobs 5   # 5 seeds × 100 learners × 100 steps
     .venv/bin/python benchmarks/path.py --quick    # 2 seeds × 60 learners × 60 steps
 
 Writes benchmarks/results/path.json (``gain_ratio_vs_curriculum``, ``gain_ratio_vs_oracle``,
@@ -78,6 +78,7 @@ POLICY_PARAMS: dict[str, Any] = {
     "review_after_days": 7.0,
     "repeat_penalty": 1.0,  # see the README: the simulator has no item memory
     "diversity_decay": 0.5,
+    "min_attempts": 8,  # 0/4/8/12/16 on seeds 100-101: BKT declares mastery after 3-4 answers
 }
 MINER_PARAMS: dict[str, Any] = {"threshold": 0.9, "max_violation": 0.02, "min_support": 20}
 SNAPSHOT_EVERY = 30
@@ -429,7 +430,7 @@ def main() -> None:
     args = parser.parse_args()
     quick = args.quick
     n_seeds = args.seeds or (2 if quick else 5)
-    n = args.learners or (60 if quick else 200)
+    n = args.learners or (60 if quick else 100)
     steps = args.steps or (60 if quick else 100)
     hist = (200, 200) if quick else (500, 300)
     first = 100 if args.tune else 0
