@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from testkit.browser import CHROMIUM, CHROMIUM_FLAGS
 from testkit.gateway_harness import PASSWORD, service_settings
 
 from features.events import LearningEvent, ProgressUpdateEvent
@@ -39,8 +40,6 @@ from services.users.service import Passwords
 
 from .webkit import (
     AXE,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     axe_violations,
     focused,
     serve_in_thread,

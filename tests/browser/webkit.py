@@ -3,7 +3,6 @@ keyboard walking and screenshots."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -18,16 +17,6 @@ from fastapi import FastAPI
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "webapp" / "assets" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO / "test-artifacts" / "webapp"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BLOCKING = ("serious", "critical")
 
 

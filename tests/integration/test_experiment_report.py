@@ -8,26 +8,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from testkit.browser import CHROMIUM, CHROMIUM_FLAGS
 
 from pipelines.experiments.plots import PLOTS
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
