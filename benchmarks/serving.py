@@ -482,7 +482,12 @@ def main() -> None:
     parser.add_argument(
         "--rates", type=lambda s: [int(x) for x in s.split(",")], default=[300, 400, 500, 600, 800]
     )
-    parser.add_argument("--workers", type=int, default=1, help="BentoML workers of RES.")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="BentoML workers of RES (default: one per core here).",
+    )
     parser.add_argument("--keep", action="store_true", help="Keep the temporary data dir.")
     args = parser.parse_args()
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
