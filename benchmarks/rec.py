@@ -18,6 +18,7 @@ Writes benchmarks/results/rec.json (``ndcg10_ratio_vs_best_implicit``) and rec.m
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -26,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +86,8 @@ class Row:
 # ---------------------------------------------------------------------- data
 def load_data(root: Path) -> tuple[list[list[int]], dict[int, int]]:
     """Problem sequences (repeats collapsed) and each problem's first skill."""
-    sequences, skill_of = [], {}
+    sequences: list[list[int]] = []
+    skill_of: dict[int, int] = {}
     for seq in load_all_learners(root, "assist2009_pid"):
         assert seq.problems is not None
         keep = np.r_[True, seq.problems[1:] != seq.problems[:-1]]
@@ -169,7 +172,7 @@ def select(
     """The grid point with the best validation NDCG@10."""
     best, best_params = -1.0, grid[0]
     for params in grid:
-        model, _ = fit_timed(lambda p=params: make(**p), valid, **side)
+        model, _ = fit_timed(partial(make, **params), valid, **side)
         value = evaluate_model(model, valid).ndcg
         print(f"  valid {name} {params}: NDCG@10 {value:.4f}", flush=True)
         if value > best:
@@ -206,6 +209,25 @@ def tune_implicit(kind: str, grid: Sequence[dict[str, Any]], valid: Split) -> di
         if scores.ndcg > best:
             best, best_params = scores.ndcg, params
     return best_params
+
+
+def cached_reference(
+    kind: str, grid: Sequence[dict[str, Any]], valid: Split, test: Split, *, reuse: bool
+) -> tuple[dict[str, Any], Scores, float]:
+    """Tune on validation and score on test, or (``--reuse``) load the result of an earlier
+    run of the same grid from ``results/cache/rec/implicit-<kind>-<grid hash>.json``."""
+    digest = hashlib.sha1(json.dumps(list(grid), sort_keys=True).encode()).hexdigest()[:10]
+    path = CACHE / f"implicit-{kind}-{digest}.json"
+    if reuse and path.is_file():
+        cached = json.loads(path.read_text())
+        print(f"  implicit {kind}: reusing {path.name}", flush=True)
+        return cached["params"], Scores(**cached["scores"]), float(cached["seconds"])
+    params = tune_implicit(kind, grid, valid)
+    scores, seconds = implicit_reference(kind, params, test)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    payload = {"grid": list(grid), "params": params, "scores": asdict(scores), "seconds": seconds}
+    path.write_text(json.dumps(payload))
+    return params, scores, seconds
 
 
 # ---------------------------------------------------------------------- RecBole (separate venv)
@@ -248,6 +270,8 @@ def run_recbole(
 
 # ---------------------------------------------------------------------- SASRec and the blend
 SASREC = {"epochs": 30, "eval_every": 2, "threads": 1}
+BLEND_TEMPERATURES = (1.0, 2.0, 4.0, 8.0)  # SASRec's softmax temperature in the blend
+BLEND_GRID = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0)
 
 
 def _sasrec_progress(record: dict[str, float]) -> None:
@@ -326,12 +350,18 @@ def sequence_models(
         "sasrec": early,
         "itemknn": ItemKNNRecommender(**knn_params).fit(valid.train),
     }
-    weights = BlendRecommender(components=valid_parts).select_weights(
-        valid.histories, valid.targets, grid=(0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
-    )
+    # SASRec's softmax temperature and the weights, jointly on validation
+    best_valid, weights, temperature = -1.0, {}, 1.0
+    for t in BLEND_TEMPERATURES:
+        candidate = BlendRecommender(components=valid_parts, temperature=t)
+        found = candidate.select_weights(valid.histories, valid.targets, grid=BLEND_GRID)
+        print(f"  valid blend T={t} {found}: NDCG@10 {candidate.validation_ndcg_:.4f}", flush=True)
+        if candidate.validation_ndcg_ > best_valid:
+            best_valid, weights, temperature = candidate.validation_ndcg_, found, t
     blend = BlendRecommender(
         components={"transitions": transitions, "sasrec": sasrec, "itemknn": knn},
         weights=weights,
+        temperature=temperature,
     )
     s = evaluate_model(blend, test)
     fit_seconds = seconds  # + the transitions and item-kNN fits, added by the caller
@@ -343,8 +373,8 @@ def sequence_models(
             s.recall,
             s.coverage,
             fit_seconds,
-            {"weights": weights},
-            "weights chosen on validation",
+            {"weights": weights, "temperature": temperature},
+            "weights and SASRec temperature chosen on validation",
         )
     )
     print(rows[-1], flush=True)
@@ -389,8 +419,7 @@ def main() -> None:
     if quick:
         als_grid, bpr_grid = als_grid[4:6], bpr_grid[4:5]
     for kind, grid in (("als", als_grid), ("bpr", bpr_grid)):
-        params = tune_implicit(kind, grid, valid)
-        scores, seconds = implicit_reference(kind, params, test)
+        params, scores, seconds = cached_reference(kind, grid, valid, test, reuse=args.reuse)
         rows.append(
             Row(
                 f"implicit {kind.upper()}",
