@@ -14,7 +14,7 @@ import bentoml
 
 from learnloop.settings import get_settings
 from learnloop.web.security_tls import grpc_channel_credentials
-from serving.bento import prepare_worker
+from serving.bento import prepare_worker, settle_heap
 from serving.factory import breaker, content_index
 from serving.grpc_client import ResClient
 from serving.lps.http import create_lps_app
@@ -66,6 +66,7 @@ class LPS:
             self.replan = ReplanConsumer(self.settings, self.service)
             self.replan.start()
         app.state.paths = self.service
+        settle_heap()
         logger.info("LPS calling RES at %s", self.settings.res_grpc_address)
 
     @bentoml.on_shutdown

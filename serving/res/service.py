@@ -17,7 +17,7 @@ import grpc
 
 from learnloop.settings import get_settings
 from learnloop.web.security_tls import grpc_server_credentials
-from serving.bento import prepare_worker
+from serving.bento import prepare_worker, settle_heap
 from serving.factory import res_runtime
 from serving.res.grpc_server import start_grpc_server
 from serving.res.http import create_res_app
@@ -58,6 +58,7 @@ class RES:
             self.runtime, address, grpc_server_credentials(self.settings)
         )
         self._reloader = asyncio.create_task(self.runtime.run_reloader())
+        settle_heap()
         logger.info("RES gRPC on %s; polling alias %r", address, serving.alias)
 
     @bentoml.on_shutdown
