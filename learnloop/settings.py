@@ -376,6 +376,9 @@ class ServingSettings(BaseModel):
     breaker_reset_s: float = Field(
         default=5.0, gt=0, description="Open breaker: seconds before one trial call (half-open)."
     )
+    gateway_res_timeout_ms: float = Field(
+        default=300.0, gt=0, description="Gateway → RES HTTP timeout; then a degraded answer."
+    )
     feature_timeout_ms: float = Field(
         default=60.0, gt=0, description="Online feature lookup budget; then defaults (flagged)."
     )

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+# The breaker metrics live with the breaker (a leaf module shared with the gateway).
+from learnloop.web.breaker import BREAKER_STATE, BREAKER_TRANSITIONS  # noqa: F401
+
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5)
 
 INFERENCE_SECONDS = Histogram(
@@ -25,17 +28,6 @@ DEGRADED = Counter(
     "learnloop_serving_degraded_total",
     "Answers served in a degraded mode (fallback), by reason.",
     ["service", "reason"],
-)
-BREAKER_STATE = Gauge(
-    "learnloop_circuit_breaker_state",
-    "Circuit breaker state: 0 closed, 1 half-open, 2 open.",
-    ["service", "target"],
-    multiprocess_mode="livemax",
-)
-BREAKER_TRANSITIONS = Counter(
-    "learnloop_circuit_breaker_transitions_total",
-    "Circuit breaker state changes by the state entered.",
-    ["service", "target", "state"],
 )
 MODEL_INFO = Gauge(
     "learnloop_model_version_info",

@@ -25,6 +25,8 @@ from services.common.events import EventBus
 from services.common.platform import Platform
 from services.gateway.auth import BearerAuthMiddleware
 from services.gateway.clients import client_ip_key, user_key
+from services.gateway.recommendations import ResProxy
+from services.gateway.recommendations import router as recommendations_router
 
 DESCRIPTION = (
     "learnloop platform API: identity (OIDC issuer, RBAC), content catalog (SCORM, LTI 1.3), "
@@ -129,6 +131,8 @@ def create_gateway(
     from webapp.mount import mount_webapp  # the web front end under /app (issue 12)
 
     mount_webapp(app)
+    app.state.res_proxy = ResProxy.from_settings(settings)  # POST /recommendations (issue 13)
+    app.include_router(recommendations_router)
     if http_transport is None:
         # Service-to-service calls stay in this process but still pass the whole gateway.
         platform.http_transport = httpx.ASGITransport(app=app)
