@@ -210,9 +210,9 @@ class BatchConsumer:
 
     def _release(self, partitions: list[TopicPartition]) -> None:
         """Forget partitions we no longer own, and their lag series (the new owner reports it)."""
+        if self.on_revoke is not None:
+            self.on_revoke(partitions)
         for p in partitions:
             with contextlib.suppress(KeyError):  # KeyError: never reported a lag for it
                 CONSUMER_LAG.remove(self.group_id, p.topic, str(p.partition))
-        if self.on_revoke is not None:
-            self.on_revoke(partitions)
         self.assignment = []
