@@ -1,5 +1,7 @@
 """The broker crashes (SIGKILL) and restarts on the same port and S3 storage while a producer
-sends and the lake sink consumes: every acknowledged event ends up in the lake exactly once.
+sends and the consumers consume: every acknowledged event ends up exactly once in the lake (the
+sink in-process), and in the lake, the Feast online store and progress with all three consumers
+as real processes (as in test_stream_exactly_once.py).
 
 (tests/integration/test_broker_faults.py shows the acknowledged events survive in the broker;
 this follows them through a consumer that lives through the crash. Non-idempotent producer,
@@ -12,6 +14,7 @@ import json
 import threading
 import time
 import uuid
+from collections import Counter
 from functools import partial
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from testkit.events import make_events
 from testkit.paced import produce_paced
 from testkit.streaming import kafka_settings, read_all, wait_caught_up
 
+from features.feature_repo.names import LEARNER_ACTIVITY_FEATURES
 from features.lake import Lake
 from features.lake.sink import LEARNING_EVENTS_SINK, LakeSink
 from features.streaming import (
@@ -30,6 +34,7 @@ from features.streaming import (
     encode,
 )
 from learnloop.localstack import ManagedProcess, free_port, start_broker
+from learnloop.settings import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -104,3 +109,77 @@ def test_lake_sink_through_a_broker_crash_stores_each_acknowledged_event_once(
     assert set(acked) <= set(ids), f"{len(set(acked) - set(ids))} acknowledged events missing"
     assert len(ids) == len(set(ids)), "an event stored twice"
     assert set(ids) == {json.loads(m.value() or b"")["event_id"] for m in in_topic}
+
+
+def test_all_consumers_through_a_broker_crash_apply_each_acknowledged_event_once(
+    s3_server: ManagedProcess, dataset_dir: Path, tmp_path: Path
+) -> None:
+    """Lake sink, feature consumer and progress (real processes) live through a broker crash."""
+    from reliability.test_stream_exactly_once import GROUPS, _env, _events, _process, _scalar
+
+    storage, s3_env = _s3_env(s3_server)
+    port = free_port()
+    brokers = [start_broker(tmp_path / "b0", port=port, storage=storage, env=s3_env)]
+    running: dict[str, ManagedProcess] = {}
+    try:
+        kafka = kafka_settings(port, partitions=2, idempotent_producer=False)
+        env = _env(kafka, tmp_path, dataset_dir)
+        env["LEARNLOOP_KAFKA__IDEMPOTENT_PRODUCER"] = "false"  # see the module docstring
+        progress_db = tmp_path / "learnloop.db"
+        features_state = tmp_path / "state" / f"{GROUPS['features']}.sqlite"
+        running = {name: _process(name, env, tmp_path) for name in GROUPS}
+        events = _events(200)
+        acked: list[str] = []
+        topic = kafka.learning_event_topic
+        outgoing = [(str(e.event_id), encode(e, topic).value, e.learner_id) for e in events]
+        producing = threading.Thread(
+            target=produce_paced, args=(kafka, topic, outgoing, acked), kwargs={"pause_s": 0.05}
+        )
+        producing.start()
+        deadline = time.monotonic() + 90
+        while _scalar(features_state, "SELECT sum(next_offset) FROM applied") == 0:
+            assert time.monotonic() < deadline, "the feature consumer never applied a batch"
+            time.sleep(0.05)
+        acked_at_crash = len(acked)
+        brokers[0].kill()
+        time.sleep(0.5)
+        brokers[0] = start_broker(tmp_path / "b1", port=port, storage=storage, env=s3_env)
+        producing.join(timeout=180)
+        assert not producing.is_alive()
+        in_topic = read_all(kafka, topic, idle_s=6)
+        for group in GROUPS.values():
+            wait_caught_up(kafka, group, topic, len(in_topic), timeout=60)
+        updates = read_all(kafka, kafka.progress_update_topic, idle_s=6)
+        wait_caught_up(
+            kafka, GROUPS["features"], kafka.progress_update_topic, len(updates), timeout=60
+        )
+    finally:
+        for process in running.values():
+            process.stop()
+        brokers[0].stop()
+
+    by_id = {str(e.event_id): e for e in events}
+    stored_ids = {json.loads(m.value() or b"")["event_id"] for m in in_topic}
+    stored = [by_id[i] for i in sorted(stored_ids)]
+    answers = [e for e in stored if e.correct is not None and e.skill_ids]
+    assert acked_at_crash < len(events), f"crash after all {acked_at_crash} acks"
+    assert len(acked) > len(events) // 2, "most events must have been acknowledged"
+    assert set(acked) <= stored_ids, f"{len(set(acked) - stored_ids)} acknowledged events lost"
+
+    lake = Lake.from_uri(str(tmp_path / "lake"))
+    ids = lake.read_events(columns=["event_id"]).column("event_id").to_pylist()
+    assert len(ids) == len(set(ids)) and set(ids) == stored_ids
+
+    assert _scalar(progress_db, "SELECT count(*) FROM pts_processed_events") == len(answers)
+    causes = Counter(json.loads(m.value() or b"")["cause_event_id"] for m in updates)
+    assert set(causes) == {str(e.event_id) for e in answers}
+
+    from features.feature_repo.store import open_store
+
+    store = open_store(Settings(data_dir=tmp_path))
+    per_learner = Counter(e.learner_id for e in stored)
+    online = store.get_online_features(
+        features=[f"learner_activity_fv:{f}" for f in LEARNER_ACTIVITY_FEATURES],
+        entity_rows=[{"learner_id": learner} for learner in sorted(per_learner)],
+    ).to_dict()
+    assert dict(zip(online["learner_id"], online["event_count"], strict=True)) == per_learner
