@@ -166,8 +166,12 @@ def commit(files: DatasetFiles, plan: Plan) -> None:
 
 def _roll_forward(files: DatasetFiles, plan: Plan) -> None:
     for staged, final in plan.outputs:
-        with contextlib.suppress(FileNotFoundError):  # already moved by an earlier attempt
+        try:
             files.move(staged, final)
+        except OSError:  # FileNotFoundError locally; S3 reports NO_SUCH_KEY as a plain OSError
+            if files.exists([staged]):
+                raise
+            # the staged file is gone: already moved by an earlier attempt
     files.delete(plan.inputs)
     files.delete_plan(plan)
     files.discard_staging(plan.txid)
