@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
-import boto3
 import pytest
 from testkit.events import make_events
+from testkit.s3_broker import S3BrokerStorage, s3_broker_storage
 from testkit.streaming import kafka_settings, read_all
 
 from features.streaming import Delivery, DeliveryError, EventProducer, encode
@@ -30,39 +29,21 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def s3_broker_env(s3_server: ManagedProcess) -> dict[str, str]:
-    bucket = f"tansu-{uuid.uuid4().hex[:8]}"
-    endpoint = f"http://127.0.0.1:{s3_server.port}"
-    boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name="us-east-1",
-    ).create_bucket(Bucket=bucket)
-    return {
-        "bucket": bucket,
-        "AWS_ENDPOINT": endpoint,
-        "AWS_ALLOW_HTTP": "true",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
+def s3_storage(s3_server: ManagedProcess) -> S3BrokerStorage:
+    return s3_broker_storage(s3_server)
 
 
 @pytest.fixture
-def durable_broker(s3_broker_env: dict[str, str], tmp_path: Path) -> Iterator[list[ManagedProcess]]:
-    env = {k: v for k, v in s3_broker_env.items() if k != "bucket"}
-    storage = f"s3://{s3_broker_env['bucket']}/"
+def durable_broker(s3_storage: S3BrokerStorage, tmp_path: Path) -> Iterator[list[ManagedProcess]]:
     port = free_port()
-    holder = [start_broker(tmp_path, port=port, storage=storage, env=env)]
+    holder = [start_broker(tmp_path, port=port, storage=s3_storage.storage, env=s3_storage.env)]
     holder.append(holder[0])  # [current, first]; restarts replace holder[0]
     yield holder
     holder[0].stop()
 
 
 def test_restarted_durable_broker_keeps_every_acknowledged_event(
-    durable_broker: list[ManagedProcess], s3_broker_env: dict[str, str], tmp_path: Path
+    durable_broker: list[ManagedProcess], s3_storage: S3BrokerStorage, tmp_path: Path
 ) -> None:
     first = durable_broker[0]
     kafka = kafka_settings(first.port, partitions=2, idempotent_producer=False)
@@ -95,9 +76,8 @@ def test_restarted_durable_broker_keeps_every_acknowledged_event(
     time.sleep(1.5)
     first.kill()  # kill -9 while messages are in flight
     time.sleep(0.5)
-    env = {k: v for k, v in s3_broker_env.items() if k != "bucket"}
     restarted = start_broker(
-        tmp_path / "restart", port=first.port, storage=f"s3://{s3_broker_env['bucket']}/", env=env
+        tmp_path / "restart", port=first.port, storage=s3_storage.storage, env=s3_storage.env
     )
     durable_broker[0] = restarted
     thread.join(timeout=120)

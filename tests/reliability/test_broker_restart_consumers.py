@@ -18,10 +18,10 @@ from collections import Counter
 from functools import partial
 from pathlib import Path
 
-import boto3
 import pytest
 from testkit.events import make_events
 from testkit.paced import produce_paced
+from testkit.s3_broker import s3_broker_storage
 from testkit.streaming import kafka_settings, read_all, wait_caught_up
 
 from features.feature_repo.names import LEARNER_ACTIVITY_FEATURES
@@ -39,27 +39,11 @@ from learnloop.settings import Settings
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def _s3_env(s3_server: ManagedProcess) -> tuple[str, dict[str, str]]:
-    bucket = f"tansu-{uuid.uuid4().hex[:8]}"
-    endpoint = f"http://127.0.0.1:{s3_server.port}"
-    env = {
-        "AWS_ENDPOINT": endpoint,
-        "AWS_ALLOW_HTTP": "true",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="test", aws_secret_access_key="test",
-    ).create_bucket(Bucket=bucket)  # fmt: skip
-    return f"s3://{bucket}/", env
-
-
 def test_lake_sink_through_a_broker_crash_stores_each_acknowledged_event_once(
     s3_server: ManagedProcess, tmp_path: Path
 ) -> None:
-    storage, env = _s3_env(s3_server)
+    s3 = s3_broker_storage(s3_server)
+    storage, env = s3.storage, s3.env
     port = free_port()
     brokers = [start_broker(tmp_path / "b0", port=port, storage=storage, env=env)]
     try:
@@ -117,7 +101,8 @@ def test_all_consumers_through_a_broker_crash_apply_each_acknowledged_event_once
     """Lake sink, feature consumer and progress (real processes) live through a broker crash."""
     from reliability.test_stream_exactly_once import GROUPS, _env, _events, _process, _scalar
 
-    storage, s3_env = _s3_env(s3_server)
+    s3 = s3_broker_storage(s3_server)
+    storage, s3_env = s3.storage, s3.env
     port = free_port()
     brokers = [start_broker(tmp_path / "b0", port=port, storage=storage, env=s3_env)]
     running: dict[str, ManagedProcess] = {}

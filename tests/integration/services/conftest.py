@@ -8,12 +8,11 @@ with the in-process event bus; tests that need the real broker ask for it themse
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
-from testkit.gateway_harness import Gateway, gateway_factory
+from testkit.gateway_fixtures import gateway, make_gateway  # noqa: F401 (fixtures)
 
 from learnloop.localstack import ManagedProcess
 
@@ -38,20 +37,3 @@ def database_url(
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-@pytest.fixture(scope="module")
-def make_gateway(
-    database_url: str, dataset_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Callable[..., Gateway]]:
-    """Factory: a started gateway on the module's database (closed at module end)."""
-    with gateway_factory(
-        database_url, dataset_dir, lambda: tmp_path_factory.mktemp("platform")
-    ) as make:
-        yield make
-
-
-@pytest.fixture(scope="module")
-def gateway(make_gateway: Callable[..., Gateway]) -> Gateway:
-    """The module's gateway (in-process events)."""
-    return make_gateway()
