@@ -438,6 +438,12 @@ class SecuritySettings(BaseModel):
     privacy_request_retention_days: int = Field(
         default=1095, ge=1, description="Completed erasure requests kept this long (proof)."
     )
+    privacy_export_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Per-store wait of GET /users/{id}/export (the feature store's first read "
+        "imports Feast: ~15 s); a store that does not answer in time is listed as missing.",
+    )
 
     @model_validator(mode="after")
     def _tls_pair(self) -> SecuritySettings:

@@ -108,6 +108,18 @@ class StateStore:
             del self._seen[day]
         return self.db.execute("DELETE FROM seen WHERE day < ?", (before_day,)).rowcount
 
+    def learner_record(
+        self, learner_id: str, *, limit: int
+    ) -> tuple[LearnerActivity | None, list[tuple[str, str]], bool]:
+        """What :meth:`forget_learner` deletes (GDPR access): the learner's aggregates and up to
+        ``limit`` (skill id, mastery time) rows; True when more rows exist."""
+        rows = self.db.execute(
+            "SELECT skill_id, ts FROM mastery WHERE learner_id = ? ORDER BY skill_id LIMIT ?",
+            (learner_id, limit + 1),
+        ).fetchall()
+        activity = self.learners([learner_id]).get(learner_id)
+        return activity, rows[:limit], len(rows) > limit
+
     def forget_learner(self, learner_id: str) -> None:
         self.db.execute("DELETE FROM learner WHERE learner_id = ?", (learner_id,))
         self.db.execute("DELETE FROM mastery WHERE learner_id = ?", (learner_id,))

@@ -8,7 +8,7 @@ into ``settings.feature_repo_path``; the registry and the SQLite online store li
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,8 @@ import jinja2
 from learnloop.settings import Settings
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from feast import FeatureStore
 
 logger = logging.getLogger(__name__)
@@ -95,39 +97,110 @@ def materialize(
 
 def delete_online_rows(store: FeatureStore, join_key: str, value: str) -> int:
     """Remove every online row whose entity key has ``join_key == value`` (GDPR erasure)."""
-    from feast.infra.key_encoding_utils import deserialize_entity_key
-
     config = store.config
-    version = config.entity_key_serialization_version
     removed = 0
     if config.online_store.type == "redis":
-        import redis
-
-        host, _, port = config.online_store.connection_string.split(",")[0].partition(":")
-        client = redis.Redis(host=host, port=int(port or 6379))
-        for key in client.scan_iter(count=1000):
-            if not key.endswith(config.project.encode()):
-                continue
-            raw = key[: -len(config.project)]
-            try:
-                entity = deserialize_entity_key(raw, version)
-            except Exception:  # noqa: S112 - other keys in the same redis
-                continue
-            if _matches(entity, join_key, value):
-                removed += int(client.delete(key))
+        client = _redis_client(store)
+        for key in _redis_keys_of(store, client, join_key, value):
+            removed += int(client.delete(key))
         return removed
     import sqlite3
 
     with sqlite3.connect(config.online_store.path) as db:
-        for fv in store.list_feature_views():
-            table = f"{config.project}_{fv.name}"
-            keys = db.execute(f'SELECT DISTINCT entity_key FROM "{table}"').fetchall()  # noqa: S608
-            doomed = [
-                k for (k,) in keys if _matches(deserialize_entity_key(k, version), join_key, value)
-            ]
-            for k in doomed:
-                removed += db.execute(f'DELETE FROM "{table}" WHERE entity_key = ?', (k,)).rowcount  # noqa: S608
+        for table, key in _sqlite_keys_of(store, db, join_key, value):
+            removed += db.execute(f'DELETE FROM "{table}" WHERE entity_key = ?', (key,)).rowcount  # noqa: S608
     return removed
+
+
+def read_online_rows(
+    store: FeatureStore, join_key: str, value: str, *, limit: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """The online rows :func:`delete_online_rows` would remove (GDPR access), as plain values:
+    ``({"feature_view", "entity", "features"} rows, at most ``limit``; True when cut short)``."""
+    from feast.infra.key_encoding_utils import deserialize_entity_key
+    from feast.type_map import feast_value_type_to_python_type
+
+    config = store.config
+    version = config.entity_key_serialization_version
+    raw: set[bytes] = set()
+    if config.online_store.type == "redis":
+        client = _redis_client(store)
+        raw.update(
+            k[: -len(config.project)] for k in _redis_keys_of(store, client, join_key, value)
+        )
+    else:
+        import sqlite3
+
+        with sqlite3.connect(config.online_store.path) as db:
+            raw.update(key for _table, key in _sqlite_keys_of(store, db, join_key, value))
+    entities = [
+        {
+            k: feast_value_type_to_python_type(v)
+            for k, v in zip(entity.join_keys, entity.entity_values, strict=True)
+        }
+        for entity in (deserialize_entity_key(k, version) for k in sorted(raw))
+    ]
+    rows: list[dict[str, Any]] = []
+    for fv in store.list_feature_views():
+        wanted = {column.name for column in fv.entity_columns}
+        matching = [e for e in entities if set(e) == wanted]
+        if not fv.online or not matching:
+            continue
+        names = [f.name for f in fv.features]
+        found = store.get_online_features(
+            features=[f"{fv.name}:{n}" for n in names], entity_rows=matching
+        ).to_dict()
+        for i, entity in enumerate(matching):
+            features = {n: found[n][i] for n in names}
+            if all(v is None for v in features.values()):
+                continue  # this entity has no row in this view
+            if len(rows) == limit:
+                return rows, True
+            rows.append({"feature_view": fv.name, "entity": entity, "features": features})
+    return rows, False
+
+
+def _redis_client(store: FeatureStore) -> Any:
+    import redis
+
+    connection = store.config.online_store.connection_string
+    host, _, port = connection.split(",")[0].partition(":")
+    return redis.Redis(host=host, port=int(port or 6379))
+
+
+def _redis_keys_of(store: FeatureStore, client: Any, join_key: str, value: str) -> Iterator[bytes]:
+    """Redis keys (serialized entity key + project) of entities with ``join_key == value``."""
+    from feast.infra.key_encoding_utils import deserialize_entity_key
+
+    config = store.config
+    version = config.entity_key_serialization_version
+    for key in client.scan_iter(count=1000):
+        if not key.endswith(config.project.encode()):
+            continue
+        raw = key[: -len(config.project)]
+        try:
+            entity = deserialize_entity_key(raw, version)
+        except Exception:  # noqa: S112 - other keys in the same redis
+            continue
+        if _matches(entity, join_key, value):
+            yield key
+
+
+def _sqlite_keys_of(
+    store: FeatureStore, db: sqlite3.Connection, join_key: str, value: str
+) -> list[tuple[str, bytes]]:
+    """(table, serialized entity key) of every online SQLite row with ``join_key == value``."""
+    from feast.infra.key_encoding_utils import deserialize_entity_key
+
+    config = store.config
+    version = config.entity_key_serialization_version
+    found = []
+    for fv in store.list_feature_views():
+        table = f"{config.project}_{fv.name}"
+        for (key,) in db.execute(f'SELECT DISTINCT entity_key FROM "{table}"'):  # noqa: S608
+            if _matches(deserialize_entity_key(key, version), join_key, value):
+                found.append((table, key))
+    return found
 
 
 def _matches(entity: Any, join_key: str, value: str) -> bool:

@@ -1,18 +1,29 @@
-"""Privacy handlers of the data platform's stores (lake, feature store) for the erasure fan-out.
+"""Privacy handlers of the data platform's stores (lake, feature store): export and erasure.
 
 The deletions themselves are the data platform's (:mod:`features.lake.maintenance`,
-:mod:`features.feature_repo`); these handlers only subscribe them to ``DataSubjectRequest``
-so an erasure reaches every store. Locally the gateway process runs them; in Kubernetes the
-ingestion deployment would.
+:mod:`features.feature_repo`); these handlers subscribe them to ``DataSubjectRequest`` so an
+erasure reaches every store, and serve each store's export at
+``/data-platform/{lake,feature-store}/privacy/subjects/{subject_id}`` (self or admin), which the
+identity service's ``/users/{id}/export`` gathers. Locally the gateway process runs them; in
+Kubernetes the ingestion deployment would (ingress prefix ``/data-platform``).
+
+Exports are bounded: each list holds at most ``limit`` rows and says ``truncated`` when more
+exist (the lake also gives the ``total``).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
 import pyarrow.dataset as ds
 
+from features.feature_repo.aggregates import LearnerActivity
+from features.feature_repo.state import StateStore
 from features.lake import (
     EVENT_PARTITIONS,
     EVENTS_DATASET,
@@ -27,13 +38,20 @@ from learnloop.settings import Settings
 from services.common.app import ServiceModule
 from services.common.platform import Platform
 from services.common.privacy import subscribe_handler
+from services.common.privacy_routes import privacy_router
+
+if TYPE_CHECKING:
+    from feast import FeatureStore
 
 logger = logging.getLogger(__name__)
 EXPORT_LIMIT = 50_000
+LAKE_SUBJECTS = "data_platform.lake_subjects"
+FEATURE_STORE_SUBJECTS = "data_platform.feature_store_subjects"
 DATASETS = (
     (EVENTS_DATASET, EVENTS_SCHEMA, EVENT_PARTITIONS),
     (PROGRESS_DATASET, PROGRESS_SCHEMA, PROGRESS_PARTITIONS),
 )
+_EPOCH = date(1970, 1, 1)
 
 
 def lake_of(settings: Settings) -> Lake:
@@ -48,24 +66,39 @@ def lake_of(settings: Settings) -> Lake:
     )
 
 
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    """A lake row with its timestamps as ISO 8601 strings (JSON-compatible)."""
+    return {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in row.items()}
+
+
+def lake_rows(
+    lake: Lake, dataset: str, schema: pa.Schema, subject_id: str, *, limit: int
+) -> dict[str, Any]:
+    """Up to ``limit`` of the subject's rows in ``dataset`` (read no further), and the total."""
+    if not lake.exists(dataset):
+        return {"rows": [], "total": 0, "truncated": False}
+    data = lake.dataset(dataset, schema)
+    mine = ds.field("learner_id") == subject_id
+    total = data.count_rows(filter=mine)
+    rows = data.head(limit, filter=mine).to_pylist() if total else []
+    return {"rows": [_plain(r) for r in rows], "total": total, "truncated": total > len(rows)}
+
+
 class LakeSubjectHandler:
-    """Deletes a learner's rows from the lake's events and progress datasets."""
+    """Exports and deletes a learner's rows in the lake's events and progress datasets."""
 
     store = "lake"
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, limit: int = EXPORT_LIMIT):
         self.settings = settings
+        self.limit = limit
 
     def export_subject(self, subject_id: str) -> dict[str, Any]:
         lake = lake_of(self.settings)
-        out: dict[str, Any] = {}
-        for dataset, schema, _ in DATASETS:
-            table = lake.read_table(
-                dataset, filter=ds.field("learner_id") == subject_id, schema=schema
-            )
-            out[dataset] = table.slice(0, EXPORT_LIMIT).to_pylist()
-            out[f"{dataset}_total"] = table.num_rows
-        return out
+        return {
+            dataset: lake_rows(lake, dataset, schema, subject_id, limit=self.limit)
+            for dataset, schema, _ in DATASETS
+        }
 
     def erase_subject(self, subject_id: str, pseudonym: str) -> dict[str, int]:
         lake = lake_of(self.settings)
@@ -79,40 +112,94 @@ class LakeSubjectHandler:
 
 
 class FeatureStoreSubjectHandler:
-    """Deletes a learner's online feature rows and consumer state (when a store exists here)."""
+    """Exports and deletes a learner's online feature rows (Feast, keyed by ``learner_id``) and
+    the feature consumers' state (``<state_path>/*.sqlite``)."""
 
     store = "feature_store"
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, limit: int = EXPORT_LIMIT):
         self.settings = settings
+        self.limit = limit
 
     def export_subject(self, subject_id: str) -> dict[str, Any]:
-        return {}
+        online: list[dict[str, Any]] = []
+        cut = False
+        store = self._feature_store()
+        if store is not None:
+            from features.feature_repo.store import read_online_rows
+
+            online, cut = read_online_rows(store, "learner_id", subject_id, limit=self.limit)
+        state = []
+        for path, states in self._state_stores():
+            activity, mastery, more = states.learner_record(subject_id, limit=self.limit)
+            if activity is None and not mastery:
+                continue
+            state.append(
+                {
+                    "file": path.name,
+                    "activity": None if activity is None else _activity(activity),
+                    "mastery": {
+                        "rows": [{"skill_id": s, "updated_at": ts} for s, ts in mastery],
+                        "truncated": more,
+                    },
+                }
+            )
+        return {"online": {"rows": online, "truncated": cut}, "consumer_state": state}
 
     def erase_subject(self, subject_id: str, pseudonym: str) -> dict[str, int]:
         counts = {"online_rows_deleted": 0, "state_files_cleared": 0}
-        if (self.settings.feature_repo_path / "registry.db").exists():
-            from features.feature_repo.store import delete_online_rows, open_store
+        store = self._feature_store()
+        if store is not None:
+            from features.feature_repo.store import delete_online_rows
 
-            counts["online_rows_deleted"] = delete_online_rows(
-                open_store(self.settings), "learner_id", subject_id
-            )
-        from features.feature_repo.consumer import StateStore
+            counts["online_rows_deleted"] = delete_online_rows(store, "learner_id", subject_id)
+        for _path, state in self._state_stores():
+            state.forget_learner(subject_id)
+            counts["state_files_cleared"] += 1
+        return counts
 
-        for path in self.settings.state_path.glob("*.sqlite"):
+    def _feature_store(self) -> FeatureStore | None:
+        """The Feast store, when one was applied here (Feast is imported only then)."""
+        if not (self.settings.feature_repo_path / "registry.db").exists():
+            return None
+        from features.feature_repo.store import open_store
+
+        return open_store(self.settings)
+
+    def _state_stores(self) -> Iterator[tuple[Path, StateStore]]:
+        for path in sorted(self.settings.state_path.glob("*.sqlite")):
             state = StateStore(path)
             try:
-                state.forget_learner(subject_id)
-                counts["state_files_cleared"] += 1
+                yield path, state
             finally:
                 state.close()
-        return counts
+
+
+def _activity(activity: LearnerActivity) -> dict[str, Any]:
+    """A consumer's aggregates of a learner: the features and the per-day buckets behind them."""
+    days = {
+        (_EPOCH + timedelta(days=day)).isoformat(): {"attempts": bucket[0], "correct": bucket[1]}
+        for day, bucket in sorted(activity.days.items())
+    }
+    return {**activity.features(), "days": days}
 
 
 def setup(platform: Platform) -> None:
-    """Subscribe the lake and feature-store handlers to erasure requests."""
-    subscribe_handler(platform.bus, LakeSubjectHandler(platform.settings))
-    subscribe_handler(platform.bus, FeatureStoreSubjectHandler(platform.settings))
+    """Register the lake and feature-store handlers (export routes) and subscribe them to
+    erasure requests."""
+    lake = LakeSubjectHandler(platform.settings)
+    features = FeatureStoreSubjectHandler(platform.settings)
+    platform.resources[LAKE_SUBJECTS] = lake
+    platform.resources[FEATURE_STORE_SUBJECTS] = features
+    subscribe_handler(platform.bus, lake)
+    subscribe_handler(platform.bus, features)
 
 
-MODULE = ServiceModule(name="data-platform-privacy", routers=(), setup=setup)
+MODULE = ServiceModule(
+    name="data-platform-privacy",
+    routers=(
+        privacy_router("/data-platform/lake", "lake", LAKE_SUBJECTS),
+        privacy_router("/data-platform/feature-store", "feature-store", FEATURE_STORE_SUBJECTS),
+    ),
+    setup=setup,
+)

@@ -44,6 +44,8 @@ EXPORT_SOURCES = {
     "progress": "/progress/privacy/subjects/{subject_id}",
     "notifications": "/notifications/privacy/subjects/{subject_id}",
     "integrations": "/integrations/privacy/subjects/{subject_id}",
+    "lake": "/data-platform/lake/privacy/subjects/{subject_id}",
+    "feature_store": "/data-platform/feature-store/privacy/subjects/{subject_id}",
 }
 
 
@@ -160,15 +162,15 @@ async def export_user(
     stores = {"users": await run_in_threadpool(subjects.export_subject, user_id)}
     missing: dict[str, str] = {}
     headers = {"Authorization": request.headers.get("authorization", "")}
+    timeout = platform.settings.security.privacy_export_timeout_s
     async with platform.http_client(headers=headers) as client:
         for store, path in EXPORT_SOURCES.items():
             try:
-                answer = await client.get(path.format(subject_id=user_id))
+                answer = await client.get(path.format(subject_id=user_id), timeout=timeout)
                 answer.raise_for_status()
                 stores[store] = answer.json()
             except (httpx.HTTPError, ValueError) as exc:
                 missing[store] = f"{type(exc).__name__}: {exc}"[:300]
-    missing.setdefault("lake", "raw events are exported by the data platform (not wired here)")
     with platform.db.session() as session:
         repository.add_audit_entry(
             session,

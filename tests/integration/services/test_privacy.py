@@ -1,10 +1,14 @@
 """GDPR/CCPA: export gathers every store; erasure fans out through an event to every store
 (relational services, progress store, lake, feature store), is audited with pseudonyms only,
-and afterwards nothing identifying the subject remains anywhere we can look."""
+and afterwards nothing identifying the subject remains anywhere we can look.
+
+The feature store is the gateway's own Feast repo, fed by the real feature consumer from the
+real broker; the lake is the gateway's lake folder."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,10 +16,19 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, text
 from testkit.gateway_harness import Gateway
+from testkit.streaming import kafka_settings, produce_events
 
-from features.events import EventObject, EventResult, LearningEvent, Verb
-from features.lake import events_to_table
-from services.common.data_platform import lake_of
+from features.events import EventObject, EventResult, LearningEvent, ProgressUpdateEvent, Verb
+from features.feature_repo.consumer import FeatureConsumer
+from features.feature_repo.state import StateStore
+from features.lake import PROGRESS_DATASET, PROGRESS_PARTITIONS, events_to_table, progress_to_table
+from features.streaming import BatchConsumer, EventProducer, encode
+from learnloop.localstack import ManagedProcess
+from services.common.data_platform import (
+    FeatureStoreSubjectHandler,
+    LakeSubjectHandler,
+    lake_of,
+)
 from services.common.principal import Role
 
 pytestmark = pytest.mark.integration
@@ -64,14 +77,92 @@ def _active_learner(gateway: Gateway) -> tuple[str, dict[str, str], dict[str, An
         result=EventResult(correct=True),
     )
     other = event.model_copy(update={"learner_id": "someone-else", "event_id": uuid.uuid4()})
-    lake_of(gateway.platform.settings).write_events(events_to_table([event, other]))
-    return user_id, headers, {"course": course["id"], "assessment": assessment["id"], "name": name}
+    update = _mastery(event, 0.8)
+    lake = lake_of(gateway.platform.settings)
+    lake.write_events(events_to_table([event, other]))
+    lake.write_table(
+        PROGRESS_DATASET, progress_to_table([update]), partition_cols=PROGRESS_PARTITIONS
+    )
+    facts = {"course": course["id"], "assessment": assessment["id"], "name": name}
+    return user_id, headers, {**facts, "event": event, "other": other, "update": update}
 
 
-def test_export_contains_every_store(gateway: Gateway) -> None:
+def _mastery(event: LearningEvent, mastery: float, skill: str = "arithmetic") -> Any:
+    return ProgressUpdateEvent(
+        learner_id=event.learner_id,
+        skill_id=skill,
+        mastery=mastery,
+        model_name="bkt",
+        model_version="3",
+        cause_event_id=event.event_id,
+        timestamp=event.timestamp,
+    )
+
+
+@pytest.fixture(scope="module")
+def feature_store(gateway: Gateway) -> Any:
+    """The gateway's Feast repo applied (its SQLite online store: read by export, erasure)."""
+    from features.feature_repo.store import apply, open_store
+
+    settings = gateway.platform.settings
+    store = open_store(settings)
+    apply(settings, store)
+    return store
+
+
+@pytest.fixture(scope="module")
+def stream_features(gateway: Gateway, feature_store: Any, broker: ManagedProcess) -> Iterator[Any]:
+    """``feed(events, updates)``: through the real broker into the feature consumer, whose state
+    lives where the gateway's feature-store handler looks (``<state_path>/features.sqlite``)."""
+    state = StateStore(gateway.platform.settings.state_path / "features.sqlite")
+
+    def feed(events: list[LearningEvent], updates: list[ProgressUpdateEvent]) -> None:
+        kafka = kafka_settings(broker.port)
+        produce_events(kafka, events)
+        with EventProducer(kafka) as producer:
+            producer.send_all([encode(u, kafka.progress_update_topic) for u in updates])
+        handler = FeatureConsumer(
+            feature_store, state, group_id="features", progress_topic=kafka.progress_update_topic
+        )
+        BatchConsumer(
+            kafka,
+            group_id=f"features-{uuid.uuid4().hex[:6]}",
+            topics=[kafka.learning_event_topic, kafka.progress_update_topic],
+            batch_size=100,
+            flush_interval_s=0.2,
+        ).run(handler, idle_exit_s=1.0)
+        assert handler.stats.events == len(events)
+        assert handler.stats.mastery_rows_pushed == len(updates)
+
+    yield feed
+    state.close()
+
+
+def _learner_with_features(
+    gateway: Gateway, feed: Any
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """:func:`_active_learner` whose events and mastery also went through the feature pipeline."""
     user_id, headers, facts = _active_learner(gateway)
+    event, other = facts["event"], facts["other"]
+    feed([event, other], [facts["update"], _mastery(other, 0.3)])
+    return user_id, headers, facts
+
+
+def _held(value: Any) -> list[Any]:
+    """Every non-empty leaf of an export (records; zero totals and false flags are not data)."""
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _held(v)]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in _held(v)]
+    return [value] if value else []
+
+
+def test_export_contains_every_store(gateway: Gateway, stream_features: Any) -> None:
+    user_id, headers, facts = _learner_with_features(gateway, stream_features)
+    event, update = facts["event"], facts["update"]
     export = gateway.client.get(f"/users/{user_id}/export", headers=headers)
     assert export.status_code == 200, export.text
+    assert export.json()["missing"] == {}
     stores = export.json()["stores"]
     assert stores["users"]["profile"]["full_name"] == facts["name"]
     assert stores["users"]["sessions"]
@@ -79,14 +170,97 @@ def test_export_contains_every_store(gateway: Gateway) -> None:
     assert facts["assessment"] in stores["assessments"]["authored_assessments"]
     assert stores["catalog"]["authored_courses"] == [facts["course"]]
     assert stores["progress"]["mastery"][0]["skill_id"] == "arithmetic"
-    assert "lake" in export.json()["missing"]
+
+    lake = stores["lake"]
+    assert (lake["events"]["total"], lake["events"]["truncated"]) == (1, False)
+    [row] = lake["events"]["rows"]  # only this learner's event, not someone-else's
+    assert row["event_id"] == str(event.event_id) and row["learner_id"] == user_id
+    assert (row["verb"], row["object_id"], row["skill_ids"]) == (
+        "answered",
+        "oat-x/1",
+        ["arithmetic"],
+    )
+    assert row["correct"] is True
+    assert datetime.fromisoformat(row["timestamp"]) == event.timestamp
+    [progress] = lake["progress"]["rows"]
+    assert (progress["skill_id"], progress["mastery"], progress["cause_event_id"]) == (
+        "arithmetic", 0.8, str(event.event_id),
+    )  # fmt: skip
+
+    features = stores["feature_store"]
+    online = {r["feature_view"]: r for r in features["online"]["rows"]}
+    assert features["online"]["truncated"] is False and len(features["online"]["rows"]) == 2
+    activity = online["learner_activity_fv"]
+    assert activity["entity"] == {"learner_id": user_id}
+    assert activity["features"] == {
+        "event_count": 1, "attempt_count": 1, "correct_count": 1, "accuracy": 2 / 3,
+        "attempt_count_7d": 1, "correct_count_7d": 1, "accuracy_7d": 2 / 3,
+        "last_event_unix": int(event.timestamp.timestamp()),
+    }  # fmt: skip
+    mastery = online["skill_mastery_fv"]
+    assert mastery["entity"] == {"learner_id": user_id, "skill_id": "arithmetic"}
+    assert mastery["features"] == {"mastery": 0.8, "mastery_model_version": "bkt@3"}
+    [state] = features["consumer_state"]
+    assert state["file"] == "features.sqlite"
+    assert state["activity"]["event_count"] == 1
+    assert state["activity"]["days"] == {
+        event.timestamp.date().isoformat(): {"attempts": 1, "correct": 1}
+    }
+    assert state["mastery"] == {
+        "rows": [{"skill_id": "arithmetic", "updated_at": update.timestamp.isoformat()}],
+        "truncated": False,
+    }
+    assert "someone-else" not in export.text
 
 
-def test_erasure_fans_out_and_nothing_identifying_remains(gateway: Gateway) -> None:
-    user_id, headers, facts = _active_learner(gateway)
+def test_data_platform_exports_are_self_or_admin(gateway: Gateway) -> None:
+    user_id, headers = gateway.make_user()
+    _other, stranger = gateway.make_user()
+    _admin, admin = gateway.make_user(Role.ADMIN)
+    for store in ("lake", "feature-store"):
+        path = f"/data-platform/{store}/privacy/subjects/{user_id}"
+        assert gateway.client.get(path, headers=stranger).status_code == 403
+        assert gateway.client.get(path).status_code == 401
+        for who in (headers, admin):
+            answer = gateway.client.get(path, headers=who)
+            assert answer.status_code == 200, answer.text
+            assert _held(answer.json()) == []  # a learner with no data: nothing, not an error
+
+
+def test_exports_are_bounded_and_say_when_truncated(gateway: Gateway, stream_features: Any) -> None:
+    user_id, _headers, facts = _active_learner(gateway)
+    event = facts["event"]
+    later = event.model_copy(update={"event_id": uuid.uuid4(), "verb": Verb.VIEWED})
+    lake_of(gateway.platform.settings).write_events(events_to_table([later]))
+    stream_features([event, later], [facts["update"], _mastery(later, 0.5, skill="fractions")])
+    settings = gateway.platform.settings
+
+    lake = LakeSubjectHandler(settings, limit=1).export_subject(user_id)["events"]
+    assert (lake["total"], lake["truncated"], len(lake["rows"])) == (2, True, 1)
+    assert lake["rows"][0]["event_id"] in {str(event.event_id), str(later.event_id)}
+    whole = LakeSubjectHandler(settings).export_subject(user_id)["events"]
+    assert (whole["total"], whole["truncated"], len(whole["rows"])) == (2, False, 2)
+
+    features = FeatureStoreSubjectHandler(settings, limit=1).export_subject(user_id)
+    assert features["online"]["truncated"] is True and len(features["online"]["rows"]) == 1
+    [state] = features["consumer_state"]
+    assert state["mastery"]["truncated"] is True
+    assert [row["skill_id"] for row in state["mastery"]["rows"]] == ["arithmetic"]
+    whole_features = FeatureStoreSubjectHandler(settings).export_subject(user_id)
+    assert len(whole_features["online"]["rows"]) == 3  # activity + two skills
+    assert whole_features["online"]["truncated"] is False
+
+
+def test_erasure_fans_out_and_nothing_identifying_remains(
+    gateway: Gateway, stream_features: Any, feature_store: Any
+) -> None:
+    user_id, headers, facts = _learner_with_features(gateway, stream_features)
     email = gateway.users[user_id]
     _admin_id, admin = gateway.make_user(Role.ADMIN)
-    assert user_id in _dump_database(gateway)  # sanity: the check below can fail
+    assert user_id in _dump_database(gateway)  # sanity: the checks below can fail
+    before = gateway.client.get(f"/users/{user_id}/export", headers=admin).json()["stores"]
+    held = {store for store, content in before.items() if _held(content)}
+    assert {"users", "catalog", "assessments", "progress", "lake", "feature_store"} <= held
 
     erased = gateway.client.delete(f"/users/{user_id}", headers=headers)
     assert erased.status_code == 202, erased.text
@@ -100,6 +274,8 @@ def test_erasure_fans_out_and_nothing_identifying_remains(gateway: Gateway) -> N
     assert stores["assessments"]["counts"]["attempts_deleted"] == 1
     assert stores["progress"]["counts"]["records_deleted"] >= 3
     assert stores["lake"]["counts"]["events_rows_deleted"] == 1
+    assert stores["lake"]["counts"]["progress_rows_deleted"] == 1
+    assert stores["feature_store"]["counts"]["online_rows_deleted"] >= 2
 
     dump = _dump_database(gateway)
     for identifying in (user_id, email, facts["name"], facts["name"].split("-")[1]):
@@ -120,12 +296,16 @@ def test_erasure_fans_out_and_nothing_identifying_remains(gateway: Gateway) -> N
     assert gateway.client.get("/users/me", headers=headers).status_code == 404
     course = gateway.client.get(f"/catalog/courses/{facts['course']}")
     assert course.status_code == 200
-    after = gateway.client.get(f"/users/{user_id}/export", headers=admin).json()["stores"]
-    assert (
-        after["users"] == {}
-        and after["assessments"]["attempts"] == []
-        and after["progress"]["mastery"] == []
-    )
+    after = gateway.client.get(f"/users/{user_id}/export", headers=admin).json()
+    assert after["missing"] == {} and set(after["stores"]) == set(before)
+    for store, content in after["stores"].items():
+        assert _held(content) == [], (store, content)  # every store: nothing about them
+    # ...while someone else's online features survive the erasure
+    other = feature_store.get_online_features(
+        features=["learner_activity_fv:event_count", "skill_mastery_fv:mastery"],
+        entity_rows=[{"learner_id": "someone-else", "skill_id": "arithmetic"}],
+    ).to_dict()
+    assert other["event_count"][0] is not None and other["mastery"] == [0.3]
 
 
 def test_erasure_is_idempotent_and_only_for_self_or_admin(gateway: Gateway) -> None:
