@@ -524,10 +524,14 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def url_scheme(self) -> str:
+        """Scheme of learnloop's own HTTP listeners: ``https`` once a TLS certificate is set."""
+        return "https" if self.security.tls_cert_file else "http"
+
+    @property
     def api_base_url(self) -> str:
         """Base URL of the gateway as seen from this machine (https with a TLS certificate)."""
-        scheme = "https" if self.security.tls_cert_file else "http"
-        return f"{scheme}://{self.api.host}:{self.api.port}"
+        return f"{self.url_scheme}://{self.api.host}:{self.api.port}"
 
     @property
     def auth_issuer(self) -> str:
@@ -617,12 +621,14 @@ class Settings(BaseSettings):
     @property
     def res_url(self) -> str:
         """Base URL of RES (recommendations)."""
-        return (self.serving.res_url or f"http://127.0.0.1:{self.serving.res_port}").rstrip("/")
+        local = f"{self.url_scheme}://127.0.0.1:{self.serving.res_port}"
+        return (self.serving.res_url or local).rstrip("/")
 
     @property
     def lps_url(self) -> str:
         """Base URL of LPS (learning paths)."""
-        return (self.serving.lps_url or f"http://127.0.0.1:{self.serving.lps_port}").rstrip("/")
+        local = f"{self.url_scheme}://127.0.0.1:{self.serving.lps_port}"
+        return (self.serving.lps_url or local).rstrip("/")
 
     @property
     def res_grpc_address(self) -> str:

@@ -21,7 +21,7 @@ from learnloop.localstack import ManagedProcess, free_port, start_broker
 from learnloop.localstack.process import port_open
 from learnloop.resources import datasets_dir, lake_from_settings
 from learnloop.settings import Settings
-from learnloop.web.security_tls import uvicorn_tls_argv
+from learnloop.web.security_tls import client_verify, uvicorn_tls_argv
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class LocalStack:
                 log_path=self.workdir / f"{name}.log",
             )
             self._launch(process)
-            self.urls[f"{name} metrics"] = f"http://127.0.0.1:{port}/metrics"
+            self.urls[f"{name} metrics"] = f"{self.settings.url_scheme}://127.0.0.1:{port}/metrics"
 
     def _ensure_champion(self) -> None:
         from pipelines.bootstrap import start_champion_job
@@ -158,6 +158,7 @@ class LocalStack:
                     + {"res": "RES_PORT", "lps": "LPS_PORT", "res gRPC": "GRPC_PORT"}[name]
                 )
         urls = {"res": self.settings.res_url, "lps": self.settings.lps_url}
+        verify = client_verify(self.settings)  # https when a certificate is set
         started = []
         with console.status("starting RES and LPS (BentoML; ~40 s)"):
             for name in ("res", "lps"):
@@ -170,7 +171,7 @@ class LocalStack:
                 self._launch(process)
                 started.append(process)
             for process in started:
-                wait_ready(process, urls[process.name])
+                wait_ready(process, urls[process.name], verify=verify)
         self.urls.update(
             {
                 "res": f"{urls['res']}/recommendations",

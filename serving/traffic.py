@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 import time
 import uuid
 import zlib
@@ -49,6 +50,7 @@ class TrafficConfig:
     seed: int = 0
     batch_interval_s: float = 0.5
     max_batch: int = 500
+    verify: ssl.SSLContext | bool = True  # how https URLs are verified (client_verify)
 
 
 @dataclass
@@ -126,7 +128,8 @@ class TrafficDriver:
     async def run(self) -> TrafficStats:
         """Drive until ``duration_s`` (0: until :meth:`stop`); returns the totals."""
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-        async with httpx.AsyncClient(timeout=10.0, limits=limits) as client:
+        client = httpx.AsyncClient(timeout=10.0, limits=limits, verify=self.config.verify)
+        async with client:
             if self.config.lps_url:
                 await asyncio.gather(*(self._plan(client, lr) for lr in self.learners))
             poster = asyncio.create_task(self._post_loop(client))

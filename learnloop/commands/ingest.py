@@ -1,7 +1,8 @@
 """``learnloop ingest``: topics and the stream consumers (lake sink, feature consumer).
 
 Each consumer runs until SIGTERM/Ctrl-C, flushes, commits and exits. ``--metrics-port`` serves
-its Prometheus metrics (consumer lag, throughput, dead letters) on ``/metrics``.
+its Prometheus metrics (consumer lag, throughput, dead letters) on ``/metrics`` (HTTPS when
+``security.tls_cert_file`` is set).
 """
 
 from __future__ import annotations
@@ -37,12 +38,15 @@ IdleExit = Annotated[
 ]
 
 
-def _serve_metrics(port: int | None, host: str) -> None:
-    """Prometheus ``/metrics`` on ``host`` (the API bind host: the pod IP in Kubernetes)."""
-    if port:
-        from prometheus_client import start_http_server
+def serve_metrics(settings: Settings, port: int | None) -> Any:
+    """Prometheus ``/metrics`` on ``port`` of the API bind host (the pod IP in Kubernetes),
+    over TLS when ``security.tls_cert_file`` is set; returns the (threaded) server, or None
+    without a port."""
+    if not port:
+        return None
+    from learnloop.web.metrics_port import start_metrics_port
 
-        start_http_server(port, addr=host)
+    return start_metrics_port(settings, port)
 
 
 def _run(consumer: Any, handler: Any, idle_exit: float | None) -> None:
@@ -133,7 +137,7 @@ def sink(
 ) -> None:
     """Run the lake sink: stream → partitioned parquet, exactly once, invalid → DLQ."""
     settings = get_settings()
-    _serve_metrics(metrics_port or settings.ingest.metrics_port, settings.api.host)
+    serve_metrics(settings, metrics_port or settings.ingest.metrics_port)
     consumer, handler = sink_consumer(settings, topic)
     _run(consumer, handler, idle_exit)
     stats = handler.stats
@@ -147,7 +151,7 @@ def sink(
 def features(metrics_port: MetricsPort = None, idle_exit: IdleExit = None) -> None:
     """Run the feature consumer: streams → online features through Feast's push API."""
     settings = get_settings()
-    _serve_metrics(metrics_port or settings.ingest.metrics_port, settings.api.host)
+    serve_metrics(settings, metrics_port or settings.ingest.metrics_port)
     consumer, handler = features_consumer(settings)
     _run(consumer, handler, idle_exit)
     stats = handler.stats

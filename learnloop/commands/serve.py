@@ -5,6 +5,9 @@ under ``bentoml serve`` (the process is replaced by it, so signals reach the ser
 All bind ``LEARNLOOP_API__HOST``/``LEARNLOOP_API__PORT`` unless ``--host``/``--port`` say
 otherwise; RES also serves gRPC on ``LEARNLOOP_SERVING__GRPC_PORT``.
 
+With ``security.tls_cert_file`` set, every one of them serves HTTPS only (RES and LPS through
+their BentoML service config, see ``serving.bento.service_config``).
+
 The helpers below also start RES / LPS as child processes (``learnloop up``, tests, benchmark).
 BentoML binds its port before the service has loaded its models, so readiness is ``/readyz``
 answering 200, not the port opening.
@@ -13,6 +16,7 @@ answering 200, not the port opening.
 from __future__ import annotations
 
 import os
+import ssl
 import sys
 import time
 from collections.abc import Mapping
@@ -94,14 +98,21 @@ def serving_process(
     )
 
 
-def wait_ready(process: ManagedProcess, url: str, *, timeout: float = 240.0) -> None:
-    """Block until ``url``/readyz answers 200 (raise with the log tail if the process dies)."""
+def wait_ready(
+    process: ManagedProcess,
+    url: str,
+    *,
+    timeout: float = 240.0,
+    verify: ssl.SSLContext | bool = True,
+) -> None:
+    """Block until ``url``/readyz answers 200 (raise with the log tail if the process dies);
+    ``verify``: how an https ``url`` is checked (``client_verify(settings)``)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not process.running:
             raise RuntimeError(f"{process.name} stopped while starting:\n{process.log_tail()}")
         try:
-            if httpx.get(f"{url}/readyz", timeout=2.0).status_code == 200:
+            if httpx.get(f"{url}/readyz", timeout=2.0, verify=verify).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

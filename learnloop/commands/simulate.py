@@ -57,6 +57,7 @@ def simulate(
     lps_url: Annotated[str | None, typer.Option(help="LPS base URL.")] = None,
 ) -> None:
     """Simulated learners ask RES, answer items, post events (and ask LPS for paths)."""
+    from learnloop.web.security_tls import client_verify
     from serving.traffic import TrafficConfig, TrafficDriver
 
     settings = get_settings()
@@ -71,6 +72,7 @@ def simulate(
         k=k,
         seed=seed,
         max_batch=settings.ingest.max_batch,
+        verify=client_verify(settings),
     )
     try:
         driver = TrafficDriver(config, datasets_dir(settings) / "content")

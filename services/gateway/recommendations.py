@@ -9,6 +9,7 @@ the first items of the requested course in catalog order, flagged ``degraded`` w
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections import OrderedDict
 from typing import Annotated, Any, Literal
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from learnloop.settings import Settings
 from learnloop.web import ProblemError, problem_responses
 from learnloop.web.breaker import CircuitBreaker
+from learnloop.web.security_tls import client_verify
 from services.catalog import repository as catalog
 from services.common.deps import current_principal
 from services.common.platform import Platform
@@ -89,9 +91,11 @@ class ResProxy:
         breaker: CircuitBreaker,
         cache_size: int = 1024,
         cache_ttl_s: float = 600.0,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.url = url.rstrip("/") + "/recommendations"
         self.timeout_s = timeout_s
+        self.verify = verify  # RES's https certificate checked against security.tls_ca_file
         self.breaker = breaker
         self.cache_size = cache_size
         self.cache_ttl_s = cache_ttl_s
@@ -106,7 +110,10 @@ class ResProxy:
             "gateway", "res", failures=serving.breaker_failures, reset_s=serving.breaker_reset_s
         )
         return cls(
-            settings.res_url, timeout_s=serving.gateway_res_timeout_ms / 1000, breaker=breaker
+            settings.res_url,
+            timeout_s=serving.gateway_res_timeout_ms / 1000,
+            breaker=breaker,
+            verify=client_verify(settings),
         )
 
     async def ask(self, body: RecommendationsRequest) -> RecommendationsAnswer | None:
@@ -114,7 +121,7 @@ class ResProxy:
         if not self.breaker.allow():
             return None
         try:
-            async with httpx.AsyncClient(timeout=self.timeout_s) as client:
+            async with httpx.AsyncClient(timeout=self.timeout_s, verify=self.verify) as client:
                 response = await client.post(self.url, json=body.model_dump(exclude_none=True))
             if 400 <= response.status_code < 500:
                 self.breaker.record_success()  # RES is up; the request is at fault

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from fastapi import APIRouter, FastAPI, Path, Request, status
 
 from features.events import Identifier
-from learnloop import __version__
-from learnloop.web import FieldProblem, ProblemError, ReadinessCheck, create_service_app
+from learnloop.web import FieldProblem, ProblemError
 from learnloop.web.openapi import problem_responses
-from serving.bento import HOSTED_TELEMETRY, serve_first
+from serving.bento import hosted_app
 from serving.lps.planning import PathRequestError, PathService
 from serving.lps.schemas import PathList, PathRequest, PathResponse, path_response
 
@@ -84,22 +81,11 @@ def create_lps_app() -> FastAPI:
         service = service_of(request)
         return PathList(data=[path_response(p) for p in service.store.for_learner(learner_id)])
 
-    app = create_service_app(
-        title="learnloop LPS",
+    return hosted_app(
         service="lps",
-        version=__version__,
         description=DESCRIPTION,
-        routers=[router],
-        telemetry=HOSTED_TELEMETRY,
-        checks=[ReadinessCheck("paths", _ready(lambda: app))],
+        router=router,
+        hot_path="/paths",
+        state="paths",
+        check="paths",
     )
-    serve_first(app, "/paths")
-    app.state.paths = None
-    return app
-
-
-def _ready(get_app: Callable[[], FastAPI]) -> Callable[[], Awaitable[bool]]:
-    async def probe() -> bool:
-        return getattr(get_app().state, "paths", None) is not None
-
-    return probe

@@ -14,7 +14,7 @@ import bentoml
 
 from learnloop.settings import get_settings
 from learnloop.web.security_tls import grpc_channel_credentials
-from serving.bento import prepare_worker, settle_heap
+from serving.bento import prepare_worker, service_config, settle_heap
 from serving.factory import breaker, content_index
 from serving.grpc_client import ResClient
 from serving.lps.http import create_lps_app
@@ -28,12 +28,7 @@ app = create_lps_app()
 _settings = get_settings()  # BentoML takes its service config at class definition
 
 
-@bentoml.service(
-    name="lps",
-    workers=_settings.serving.workers,
-    traffic={"timeout": 30},
-    logging={"access": {"enabled": False}},
-)
+@bentoml.service(name="lps", **service_config(_settings))
 @bentoml.asgi_app(app, path="/")
 class LPS:
     """Learning path service."""

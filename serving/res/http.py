@@ -8,17 +8,15 @@ readiness and the metrics registry into them.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from learnloop import __version__
-from learnloop.web import FieldProblem, ProblemError, ReadinessCheck, create_service_app
+from learnloop.web import FieldProblem, ProblemError
 from learnloop.web.openapi import problem_responses
-from serving.bento import HOSTED_TELEMETRY, serve_first
+from serving.bento import hosted_app
 from serving.res.runtime import ResRuntime
 from serving.res.schemas import (
     RecommendationRequest,
@@ -103,23 +101,12 @@ def create_res_app() -> FastAPI:
     async def model(request: Request) -> dict[str, Any]:
         return runtime_of(request).describe()
 
-    app = create_service_app(
-        title="learnloop RES",
+    return hosted_app(
         service="res",
-        version=__version__,
         description=DESCRIPTION,
-        routers=[router],
-        telemetry=HOSTED_TELEMETRY,
-        checks=[ReadinessCheck("models", _ready_probe(lambda: app))],
+        router=router,
+        hot_path="/recommendations",
+        state="runtime",
+        check="models",
+        ready=lambda runtime: bool(runtime.ready),
     )
-    serve_first(app, "/recommendations")
-    app.state.runtime = None
-    return app
-
-
-def _ready_probe(get_app: Callable[[], FastAPI]) -> Callable[[], Awaitable[bool]]:
-    async def probe() -> bool:
-        runtime = getattr(get_app().state, "runtime", None)
-        return bool(runtime is not None and runtime.ready)
-
-    return probe

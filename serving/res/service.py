@@ -17,7 +17,7 @@ import grpc
 
 from learnloop.settings import get_settings
 from learnloop.web.security_tls import grpc_server_credentials
-from serving.bento import prepare_worker, settle_heap
+from serving.bento import prepare_worker, service_config, settle_heap
 from serving.factory import res_runtime
 from serving.res.grpc_server import start_grpc_server
 from serving.res.http import create_res_app
@@ -28,12 +28,7 @@ app = create_res_app()
 _settings = get_settings()  # BentoML takes its service config at class definition
 
 
-@bentoml.service(
-    name="res",
-    workers=_settings.serving.workers,
-    traffic={"timeout": 30},
-    logging={"access": {"enabled": False}},  # learnloop logs one access line per request
-)
+@bentoml.service(name="res", **service_config(_settings))
 @bentoml.asgi_app(app, path="/")
 class RES:
     """Recommendation service: HTTP and gRPC over one in-process model."""

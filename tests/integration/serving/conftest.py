@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from testkit.serving_env import serving_env
 
 from learnloop.commands.serve import serving_process, wait_ready
 from learnloop.localstack import ManagedProcess, free_port, start_redis
@@ -151,10 +152,7 @@ def stack(
     suffix = uuid.uuid4().hex[:8]
     ports = {name: free_port() for name in ("res", "lps", "grpc")}
     env = {
-        "LEARNLOOP_DATA_DIR": str(workdir / "var"),
-        "LEARNLOOP_DATASET_DIR": str(dataset_dir),
-        "LEARNLOOP_LOG_JSON": "false",
-        "LEARNLOOP_MLFLOW__TRACKING_URI": f"sqlite:///{workdir / 'mlflow.db'}",
+        **serving_env(workdir, dataset_dir, ports),
         "LEARNLOOP_MLFLOW__ARTIFACT_LOCATION": str(workdir / "artifacts"),
         "LEARNLOOP_MLFLOW__KT_MODEL_NAME": KT_NAME,
         "LEARNLOOP_MLFLOW__REC_MODEL_NAME": REC_NAME,
@@ -164,14 +162,10 @@ def stack(
         "LEARNLOOP_KAFKA__PROGRESS_UPDATE_TOPIC": f"ProgressUpdateEvent-serving-{suffix}",
         "LEARNLOOP_KAFKA__SESSION_TIMEOUT_MS": "6000",
         "LEARNLOOP_KAFKA__HEARTBEAT_INTERVAL_MS": "1000",
-        "LEARNLOOP_SERVING__RES_PORT": str(ports["res"]),
-        "LEARNLOOP_SERVING__LPS_PORT": str(ports["lps"]),
-        "LEARNLOOP_SERVING__GRPC_PORT": str(ports["grpc"]),
         "LEARNLOOP_SERVING__RELOAD_INTERVAL_S": "1",
         "LEARNLOOP_SERVING__BREAKER_FAILURES": "3",
         "LEARNLOOP_SERVING__BREAKER_RESET_S": "2",
         "LEARNLOOP_SERVING__REPLAN_GROUP": f"lps-replan-{suffix}",
-        "BENTOML_HOME": str(workdir / "bentoml"),
     }
     settings = Settings(
         data_dir=workdir / "var",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -129,3 +130,21 @@ def test_unknown_path_is_404(lps: TestClient) -> None:
     answer = lps.get("/paths/00000000-0000-0000-0000-000000000000")
     assert answer.status_code == 404 and answer.json()["status"] == 404
     assert lps.get("/paths/not-a-uuid").status_code == 422
+
+
+def test_readiness_follows_what_the_worker_set(
+    tiny_settings: Settings, tiny_index: ContentIndex, tmp_path: Path
+) -> None:
+    res_app, lps_app = create_res_app(), create_lps_app()
+    with TestClient(res_app) as res, TestClient(lps_app) as lps:
+        assert res.get("/readyz").json() == {"status": "not ready", "checks": {"models": False}}
+        assert lps.get("/readyz").json() == {"status": "not ready", "checks": {"paths": False}}
+        runtime = ResRuntime(tiny_settings, tiny_index, features=None, source=None)
+        res_app.state.runtime = runtime
+        assert res.get("/readyz").status_code == 503  # set but not started
+        runtime.start()
+        lps_app.state.paths = PathService(
+            tiny_settings, tiny_index, PathStore(f"sqlite:///{tmp_path / 'paths.db'}"), None
+        )
+        assert res.get("/readyz").json() == {"status": "ready", "checks": {"models": True}}
+        assert lps.get("/readyz").json() == {"status": "ready", "checks": {"paths": True}}

@@ -27,3 +27,18 @@ def test_bentoml_command_line() -> None:
 def test_unknown_service_is_refused() -> None:
     result = CliRunner().invoke(app, ["serve", "nonsense"])
     assert result.exit_code == 2 and "nonsense" in result.output
+
+
+def test_bentoml_service_config_turns_on_https_with_a_certificate(tmp_path: Path) -> None:
+    from serving.bento import service_config
+
+    plain = service_config(Settings(data_dir=tmp_path, serving={"workers": 3}))
+    assert "ssl" not in plain and plain["workers"] == 3
+    assert plain["logging"] == {"access": {"enabled": False}}
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    tls = Settings(data_dir=tmp_path, security={"tls_cert_file": cert, "tls_key_file": key})
+    assert service_config(tls)["ssl"] == {
+        "enabled": True, "certfile": str(cert), "keyfile": str(key),
+    }  # fmt: skip
+    assert tls.res_url.startswith("https://") and tls.lps_url.startswith("https://")
+    assert Settings(data_dir=tmp_path).res_url.startswith("http://")
