@@ -79,3 +79,25 @@ def replace_table(folder: Path, table: pa.Table) -> Path:
     target = folder / "part-0.parquet"
     tmp.rename(target)
     return target
+
+
+LEARNER_TABLES = tuple(n for n, s in FEATURE_TABLE_SCHEMAS.items() if "learner_id" in s.names)
+
+
+def delete_learner_rows(out_dir: Path, learner_id: str) -> int:
+    """Rewrite the learner feature tables of ``out_dir`` without ``learner_id`` (GDPR erasure);
+    rows removed. Tables are built whole in memory anyway (:func:`build_feature_tables`)."""
+    import pyarrow.compute as pc
+
+    removed = 0
+    for name in LEARNER_TABLES:
+        folder = out_dir / name
+        if not any(folder.glob("*.parquet")):
+            continue
+        table = pq.read_table(folder, schema=FEATURE_TABLE_SCHEMAS[name])
+        mine = pc.fill_null(pc.equal(table["learner_id"], learner_id), False)
+        count = int(pc.sum(mine).as_py() or 0)
+        if count:
+            replace_table(folder, table.filter(pc.invert(mine)))
+            removed += count
+    return removed

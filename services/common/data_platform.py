@@ -34,6 +34,7 @@ from features.lake import (
     Lake,
 )
 from features.lake.maintenance import delete_learner
+from features.sql.feature_tables import FEATURE_TABLE_SCHEMAS, LEARNER_TABLES, delete_learner_rows
 from learnloop.settings import Settings
 from services.common.app import ServiceModule
 from services.common.platform import Platform
@@ -74,10 +75,16 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
 def lake_rows(
     lake: Lake, dataset: str, schema: pa.Schema, subject_id: str, *, limit: int
 ) -> dict[str, Any]:
-    """Up to ``limit`` of the subject's rows in ``dataset`` (read no further), and the total."""
-    if not lake.exists(dataset):
+    """Up to ``limit`` of the subject's rows in a lake dataset, and the total."""
+    data = lake.dataset(dataset, schema) if lake.exists(dataset) else None
+    return subject_rows(data, subject_id, limit=limit)
+
+
+def subject_rows(data: ds.Dataset | None, subject_id: str, *, limit: int) -> dict[str, Any]:
+    """Up to ``limit`` rows of ``data`` with ``learner_id == subject_id`` (read no further),
+    JSON-compatible, with the total and whether the list was cut."""
+    if data is None:
         return {"rows": [], "total": 0, "truncated": False}
-    data = lake.dataset(dataset, schema)
     mine = ds.field("learner_id") == subject_id
     total = data.count_rows(filter=mine)
     rows = data.head(limit, filter=mine).to_pylist() if total else []
@@ -112,8 +119,9 @@ class LakeSubjectHandler:
 
 
 class FeatureStoreSubjectHandler:
-    """Exports and deletes a learner's online feature rows (Feast, keyed by ``learner_id``) and
-    the feature consumers' state (``<state_path>/*.sqlite``)."""
+    """Exports and deletes a learner's online feature rows (Feast, keyed by ``learner_id``), the
+    rows of the offline feature tables (``<feature_offline_path>/<table>/*.parquet``) and the
+    feature consumers' state (``<state_path>/*.sqlite``)."""
 
     store = "feature_store"
 
@@ -144,19 +152,34 @@ class FeatureStoreSubjectHandler:
                     },
                 }
             )
-        return {"online": {"rows": online, "truncated": cut}, "consumer_state": state}
+        offline = {
+            name: subject_rows(_offline_table(folder, name), subject_id, limit=self.limit)
+            for name, folder in self._offline_tables()
+        }
+        return {
+            "online": {"rows": online, "truncated": cut},
+            "offline": offline,
+            "consumer_state": state,
+        }
 
     def erase_subject(self, subject_id: str, pseudonym: str) -> dict[str, int]:
-        counts = {"online_rows_deleted": 0, "state_files_cleared": 0}
+        counts = {"online_rows_deleted": 0, "offline_rows_deleted": 0, "state_files_cleared": 0}
         store = self._feature_store()
         if store is not None:
             from features.feature_repo.store import delete_online_rows
 
             counts["online_rows_deleted"] = delete_online_rows(store, "learner_id", subject_id)
+        counts["offline_rows_deleted"] = delete_learner_rows(
+            self.settings.feature_offline_path, subject_id
+        )
         for _path, state in self._state_stores():
             state.forget_learner(subject_id)
             counts["state_files_cleared"] += 1
         return counts
+
+    def _offline_tables(self) -> list[tuple[str, Path]]:
+        root = self.settings.feature_offline_path
+        return [(name, root / name) for name in LEARNER_TABLES]
 
     def _feature_store(self) -> FeatureStore | None:
         """The Feast store, when one was applied here (Feast is imported only then)."""
@@ -173,6 +196,13 @@ class FeatureStoreSubjectHandler:
                 yield path, state
             finally:
                 state.close()
+
+
+def _offline_table(folder: Path, name: str) -> ds.Dataset | None:
+    """An offline feature table (parquet folder, Feast's file offline store), if built."""
+    if not any(folder.glob("*.parquet")):
+        return None
+    return ds.dataset(folder, format="parquet", schema=FEATURE_TABLE_SCHEMAS[name])
 
 
 def _activity(activity: LearnerActivity) -> dict[str, Any]:

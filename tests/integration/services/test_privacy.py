@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import inspect, text
 from testkit.gateway_harness import Gateway
@@ -22,8 +23,10 @@ from features.events import EventObject, EventResult, LearningEvent, ProgressUpd
 from features.feature_repo.consumer import FeatureConsumer
 from features.feature_repo.state import StateStore
 from features.lake import PROGRESS_DATASET, PROGRESS_PARTITIONS, events_to_table, progress_to_table
+from features.sql.feature_tables import build_feature_tables
 from features.streaming import BatchConsumer, EventProducer, encode
 from learnloop.localstack import ManagedProcess
+from learnloop.settings import Settings
 from services.common.data_platform import (
     FeatureStoreSubjectHandler,
     LakeSubjectHandler,
@@ -141,10 +144,19 @@ def stream_features(gateway: Gateway, feature_store: Any, broker: ManagedProcess
 def _learner_with_features(
     gateway: Gateway, feed: Any
 ) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """:func:`_active_learner` whose events and mastery also went through the feature pipeline."""
+    """:func:`_active_learner` whose events and mastery also went through the feature pipelines
+    (streaming: online store and consumer state; batch: offline tables), beside someone else's."""
     user_id, headers, facts = _active_learner(gateway)
     event, other = facts["event"], facts["other"]
     feed([event, other], [facts["update"], _mastery(other, 0.3)])
+    settings = gateway.platform.settings
+    lake = lake_of(settings)
+    lake.write_table(
+        PROGRESS_DATASET,
+        progress_to_table([_mastery(other, 0.3)]),
+        partition_cols=PROGRESS_PARTITIONS,
+    )
+    build_feature_tables(lake, settings.feature_offline_path)  # the batch path, from the lake
     return user_id, headers, facts
 
 
@@ -200,6 +212,13 @@ def test_export_contains_every_store(gateway: Gateway, stream_features: Any) -> 
     mastery = online["skill_mastery_fv"]
     assert mastery["entity"] == {"learner_id": user_id, "skill_id": "arithmetic"}
     assert mastery["features"] == {"mastery": 0.8, "mastery_model_version": "bkt@3"}
+    offline = features["offline"]
+    [activity_row] = offline["learner_activity"]["rows"]
+    assert (activity_row["learner_id"], activity_row["event_count"]) == (user_id, 1)
+    assert activity_row["event_timestamp"] == event.timestamp.isoformat()
+    [mastery_row] = offline["skill_mastery"]["rows"]
+    assert (mastery_row["skill_id"], mastery_row["mastery"]) == ("arithmetic", 0.8)
+    assert offline["skill_mastery"]["truncated"] is False
     [state] = features["consumer_state"]
     assert state["file"] == "features.sqlite"
     assert state["activity"]["event_count"] == 1
@@ -276,6 +295,7 @@ def test_erasure_fans_out_and_nothing_identifying_remains(
     assert stores["lake"]["counts"]["events_rows_deleted"] == 1
     assert stores["lake"]["counts"]["progress_rows_deleted"] == 1
     assert stores["feature_store"]["counts"]["online_rows_deleted"] >= 2
+    assert stores["feature_store"]["counts"]["offline_rows_deleted"] == 2
 
     dump = _dump_database(gateway)
     for identifying in (user_id, email, facts["name"], facts["name"].split("-")[1]):
@@ -306,6 +326,8 @@ def test_erasure_fans_out_and_nothing_identifying_remains(
         entity_rows=[{"learner_id": "someone-else", "skill_id": "arithmetic"}],
     ).to_dict()
     assert other["event_count"][0] is not None and other["mastery"] == [0.3]
+    offline = pq.read_table(gateway.platform.settings.feature_offline_path / "skill_mastery")
+    assert "someone-else" in offline.column("learner_id").to_pylist()
 
 
 def test_erasure_is_idempotent_and_only_for_self_or_admin(gateway: Gateway) -> None:
@@ -324,3 +346,44 @@ def test_lake_files_stay_readable_after_erasure(gateway: Gateway, tmp_path: Path
     gateway.client.delete(f"/users/{user_id}", headers=headers)
     table = lake_of(gateway.platform.settings).read_events()
     assert table.num_rows >= 1 and user_id not in table.column("learner_id").to_pylist()
+
+
+def test_feature_store_export_and_erasure_on_redis(
+    redis_server: ManagedProcess, tmp_path: Path
+) -> None:
+    """The production online store: the same rows exported, then erased, others kept."""
+    import pandas as pd
+    from feast.data_source import PushMode
+
+    from features.feature_repo.store import apply, open_store
+
+    settings = Settings(
+        data_dir=tmp_path,
+        features={"online_store": "redis", "redis_url": f"127.0.0.1:{redis_server.port}"},
+    )
+    store = open_store(settings)
+    apply(settings, store)
+    me, other = f"learner-{uuid.uuid4().hex[:8]}", f"learner-{uuid.uuid4().hex[:8]}"
+    now = datetime.now(UTC)
+    store.push(
+        "skill_mastery_push",
+        pd.DataFrame(
+            [
+                {"learner_id": lid, "skill_id": skill, "event_timestamp": now, "mastery": m,
+                 "mastery_model_version": "bkt@3"}
+                for lid, skill, m in ((me, "s1", 0.2), (me, "s2", 0.9), (other, "s1", 0.4))
+            ]
+        ),
+        to=PushMode.ONLINE,
+    )  # fmt: skip
+    handler = FeatureStoreSubjectHandler(settings)
+    rows = handler.export_subject(me)["online"]["rows"]
+    assert sorted((r["entity"]["skill_id"], r["features"]["mastery"]) for r in rows) == [
+        ("s1", 0.2), ("s2", 0.9),
+    ]  # fmt: skip
+    assert {r["entity"]["learner_id"] for r in rows} == {me}
+    assert handler.erase_subject(me, "pn-x")["online_rows_deleted"] == 2
+    assert handler.export_subject(me)["online"]["rows"] == []
+    assert [r["features"]["mastery"] for r in handler.export_subject(other)["online"]["rows"]] == [
+        0.4
+    ]
