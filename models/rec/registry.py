@@ -14,6 +14,7 @@ REGISTRY: dict[str, str] = {
     "als": "models.rec.implicit_mf:ALSRecommender",
     "bpr": "models.rec.implicit_mf:BPRRecommender",
     "transitions": "models.rec.transitions:TransitionRecommender",
+    "context": "models.rec.context:ContextRecommender",
     "sasrec": "models.rec.sasrec:SASRecRecommender",
     "blend": "models.rec.blend:BlendRecommender",
 }

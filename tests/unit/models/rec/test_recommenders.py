@@ -17,6 +17,7 @@ FAST: dict[str, dict[str, object]] = {
     "als": {"factors": 8, "iterations": 3},
     "bpr": {"factors": 8, "iterations": 5},
     "transitions": {"window": 3},
+    "context": {"window": 3},
     "sasrec": {"epochs": 2, "d_model": 16, "max_len": 8, "n_negatives": 8, "batch_size": 16},
 }
 
