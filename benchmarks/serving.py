@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
@@ -78,7 +79,11 @@ class Run:
     p99_ms: float
     max_ms: float
     load_avg_1m: float
+    slow: int = 0  # requests slower than MAX_RATE_P99_MS
     server_cpu_ms: float = float("nan")  # CPU of the serving processes per request
+    server_gc_ms: float = float("nan")  # GC pauses of the serving processes, whole run
+    server_gc_slow: int = 0  # of those, pauses over 20 ms
+    client_gc_max_ms: float = 0.0  # longest GC pause of this load process (delays every reply)
 
 
 # ---------------------------------------------------------------------- setup
@@ -262,7 +267,42 @@ def summarise(
         p99_ms=round(float(np.percentile(ms, 99)), 2),
         max_ms=round(float(ms.max()), 2),
         load_avg_1m=round(os.getloadavg()[0], 2),
+        slow=int((ms > MAX_RATE_P99_MS).sum()),
     )
+
+
+class PauseClock:
+    """GC pauses of this (load) process: a collection stops the event loop, so every
+    reply waiting meanwhile reads late. The heap is frozen after set-up to keep them short."""
+
+    def __init__(self) -> None:
+        self.started = 0.0
+        self.longest = 0.0
+        gc.callbacks.append(self)
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        else:
+            self.longest = max(self.longest, time.perf_counter() - self.started)
+
+    def lap(self) -> float:
+        """Longest pause (ms) since the last lap."""
+        longest, self.longest = self.longest, 0.0
+        return round(longest * 1000, 2)
+
+
+def gc_pauses(text: str) -> tuple[float, float]:
+    """Seconds of GC pauses and pauses over 20 ms in a ``/metrics`` page (all workers)."""
+    total = count = fast = 0.0
+    for line in text.splitlines():
+        if line.startswith("learnloop_gc_pause_seconds_sum"):
+            total += float(line.rsplit(" ", 1)[1])
+        elif line.startswith("learnloop_gc_pause_seconds_count"):
+            count += float(line.rsplit(" ", 1)[1])
+        elif line.startswith("learnloop_gc_pause_seconds_bucket") and 'le="0.02"' in line:
+            fast += float(line.rsplit(" ", 1)[1])
+    return total, count - fast
 
 
 async def open_loop(
@@ -273,6 +313,8 @@ async def open_loop(
     send: Any,
     payloads: list[Any],
     cpu: Any = None,
+    metrics: Any = None,
+    pauses: PauseClock | None = None,
 ) -> Run:
     loop = asyncio.get_running_loop()
     n = max(1, int(rate * duration))
@@ -280,10 +322,8 @@ async def open_loop(
     errors = 0
     start = loop.time() + 0.1
 
-    async def fire(i: int) -> None:
+    async def fire(i: int, due: float) -> None:
         nonlocal errors
-        due = start + i / rate
-        await asyncio.sleep(max(0.0, due - loop.time()))
         try:
             ok = await send(payloads[i % len(payloads)])
         except Exception:
@@ -294,10 +334,26 @@ async def open_loop(
             errors += 1
 
     began, cpu_before = time.perf_counter(), cpu() if cpu else 0.0
-    await asyncio.gather(*(fire(i) for i in range(n)))
+    gc_before = gc_pauses(await metrics()) if metrics else (0.0, 0.0)
+    if pauses:
+        pauses.lap()
+    in_flight: set[asyncio.Task[None]] = set()
+    for i in range(n):  # each request started at its time: only those in flight are alive
+        due = start + i / rate
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        task = asyncio.create_task(fire(i, due))
+        in_flight.add(task)
+        task.add_done_callback(in_flight.discard)
+    await asyncio.gather(*in_flight)
     run = summarise(name, protocol, rate, latencies, errors, time.perf_counter() - began)
     if cpu:
         run.server_cpu_ms = round((cpu() - cpu_before) * 1000 / n, 2)
+    if metrics:
+        after = gc_pauses(await metrics())
+        run.server_gc_ms = round((after[0] - gc_before[0]) * 1000, 1)
+        run.server_gc_slow = int(after[1] - gc_before[1])
+    if pauses:
+        run.client_gc_max_ms = pauses.lap()
     return run
 
 
@@ -336,22 +392,36 @@ async def drive(
 
     seconds = 5 if args.quick else 15
     runs: list[Run] = []
-    res_cpu, both_cpu = cpu_meter(pids["res"]), cpu_meter(pids["res"], pids["lps"])
+    pauses = PauseClock()
     connector = aiohttp.TCPConnector(limit=256)
     async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def scrape(*services: str) -> str:
+            pages = []
+            for service in services:
+                async with session.get(f"{urls[service]}/metrics") as answer:
+                    pages.append(await answer.text())
+            return "\n".join(pages)
+
+        res_cpu = {"cpu": cpu_meter(pids["res"]), "metrics": lambda: scrape("res")}
+        both_cpu = {
+            "cpu": cpu_meter(pids["res"], pids["lps"]),
+            "metrics": lambda: scrape("res", "lps"),
+        }
+        res_cpu["pauses"] = both_cpu["pauses"] = pauses
         res = http_sender(session, f"{urls['res']}/recommendations")
         payloads = bodies(learners, 4000, seed=1)
         await open_loop("warm-up", "http", 100, 4 if args.quick else 10, res, payloads)
         runs.append(
             await open_loop(
-                "RES at 200 req/s", "http", TARGET_RATE, 2 * seconds, res, payloads, res_cpu
+                "RES at 200 req/s", "http", TARGET_RATE, 2 * seconds, res, payloads, **res_cpu
             )
         )
         # up from the target rate while the steps pass; down from it when it does not
         rates = args.rates if sustained(runs[-1]) else args.lower_rates
         for rate in rates:
             step = await open_loop(
-                f"RES step {rate} req/s", "http", rate, seconds, res, payloads, res_cpu
+                f"RES step {rate} req/s", "http", rate, seconds, res, payloads, **res_cpu
             )
             runs.append(step)
             if sustained(step) != (rates is args.rates):
@@ -361,11 +431,11 @@ async def drive(
         same = bodies(learners, 2000, seed=2)
         await open_loop("gRPC warm-up", "grpc", 50, 2, grpc_sender(stub), same)
         runs.append(
-            await open_loop("RES HTTP, 100 req/s", "http", 100, seconds, res, same, res_cpu)
+            await open_loop("RES HTTP, 100 req/s", "http", 100, seconds, res, same, **res_cpu)
         )
         runs.append(
             await open_loop(
-                "RES gRPC, 100 req/s", "grpc", 100, seconds, grpc_sender(stub), same, res_cpu
+                "RES gRPC, 100 req/s", "grpc", 100, seconds, grpc_sender(stub), same, **res_cpu
             )
         )
         await channel.close()
@@ -374,7 +444,7 @@ async def drive(
         await open_loop("LPS warm-up", "http", 10, 2, lps, goals)
         runs.append(
             await open_loop(
-                "LPS POST /paths, 20 req/s", "http", 20, 2 * seconds, lps, goals, both_cpu
+                "LPS POST /paths, 20 req/s", "http", 20, 2 * seconds, lps, goals, **both_cpu
             )
         )
     return runs
@@ -400,6 +470,7 @@ def report(runs: list[Run], args: argparse.Namespace, setup: dict[str, Any]) -> 
     errors = sum(r.errors for r in runs)
     summary = {
         "res_p50_ms": main.p50_ms,
+        "res_slow_requests": main.slow,
         "res_p99_ms": main.p99_ms,
         "res_max_rps": max(passing) if passing else 0,
         "lps_p99_ms": lps.p99_ms,
@@ -440,16 +511,21 @@ def report(runs: list[Run], args: argparse.Namespace, setup: dict[str, Any]) -> 
         "from the scheduled send time. `load` is the machine's 1-minute load average after the "
         "run (other work on the machine inflates the numbers); `server CPU ms/req` is the CPU "
         "time the serving processes used per request (RES; RES + LPS for LPS runs), which "
-        "other work does not inflate.",
+        "other work does not inflate; `server GC ms` the garbage-collector pauses of those "
+        "processes during the run (`learnloop_gc_pause_seconds`, how many over 20 ms); "
+        "`load-process GC max` the longest collection of the load generator (it delays every "
+        "reply in flight; its set-up heap is frozen before the runs).",
         "",
         "| run | protocol | target req/s | achieved | requests | errors "
-        "| p50 ms | p90 ms | p99 ms | max ms | load | server CPU ms/req |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| p50 ms | p90 ms | p99 ms | max ms | > {MAX_RATE_P99_MS:g} ms | load "
+        "| server CPU ms/req | server GC ms (> 20 ms) | load-process GC max ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     lines += [
         f"| {r.name} | {r.protocol} | {r.target_rps:g} | {r.achieved_rps:g} | {r.requests} "
-        f"| {r.errors} | {r.p50_ms} | {r.p90_ms} | {r.p99_ms} | {r.max_ms} | {r.load_avg_1m} "
-        f"| {r.server_cpu_ms} |"
+        f"| {r.errors} | {r.p50_ms} | {r.p90_ms} | {r.p99_ms} | {r.max_ms} | {r.slow} "
+        f"| {r.load_avg_1m} | {r.server_cpu_ms} | {r.server_gc_ms} ({r.server_gc_slow}) "
+        f"| {r.client_gc_max_ms} |"
         for r in runs
     ]
     met = {k: "met" if ok else "**missed**" for k, ok in summary["met"].items()}
@@ -527,6 +603,10 @@ def main() -> None:
         processes.append(lps)
         fill_feature_store(settings, mastery)
         register_champion(settings, pack_dir, learners)
+        mastery_rows = sum(len(m) for m in mastery.values())
+        del mastery
+        gc.collect()
+        gc.freeze()  # Feast, MLflow and the pushed rows: ~1 M objects a full GC would walk
         res = serving_process(
             "res",
             settings,
@@ -550,7 +630,7 @@ def main() -> None:
         served = httpx.get(f"{urls['res']}/model").json()
         setup = {
             "learners": len(learners),
-            "mastery_rows": sum(len(m) for m in mastery.values()),
+            "mastery_rows": mastery_rows,
             "catalog_items": served["catalog"]["items"],
             "kt_skills": served["champion"]["kt_skills_from_model"],
             "rec_catalog_overlap": served["champion"]["rec_catalog_overlap"],

@@ -67,3 +67,9 @@ REPLANS = Counter(
     "Stored paths re-planned after a ProgressUpdateEvent, by cause (ahead, behind).",
     ["cause"],
 )
+GC_PAUSE_SECONDS = Histogram(
+    "learnloop_gc_pause_seconds",
+    "Garbage-collector pauses of a serving process by generation (every request waits).",
+    ["service", "generation"],
+    buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0),
+)

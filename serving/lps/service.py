@@ -14,6 +14,7 @@ import bentoml
 
 from learnloop.settings import get_settings
 from learnloop.web.security_tls import grpc_channel_credentials
+from serving import heap
 from serving.bento import prepare_worker, service_config, settle_heap
 from serving.factory import breaker, content_index
 from serving.grpc_client import ResClient
@@ -36,6 +37,7 @@ class LPS:
     def __init__(self) -> None:
         settings = get_settings()
         prepare_worker(settings)
+        heap.watch("lps")
         self.settings = settings
         self.index = content_index(settings)
         self.store = PathStore(settings.lps_database_url)
@@ -62,6 +64,7 @@ class LPS:
             self.replan.start()
         app.state.paths = self.service
         settle_heap()
+        heap.tune()
         logger.info("LPS calling RES at %s", self.settings.res_grpc_address)
 
     @bentoml.on_shutdown

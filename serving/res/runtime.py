@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from learnloop.settings import Settings
+from serving import heap
 from serving.content import ContentIndex
 from serving.features import OnlineFeatures
 from serving.metrics import DEGRADED, INFERENCE_SECONDS, MODEL_INFO, MODEL_RELOADS, PREDICTIONS
@@ -153,6 +154,8 @@ class ResRuntime:
             self.champion = slot
         else:
             self.challenger = slot
+        if self._started:
+            heap.freeze_loaded()
         self._export_versions(slot_name, previous, engine)
         MODEL_RELOADS.labels(SERVICE, slot_name, "swapped").inc()
         logger.info(

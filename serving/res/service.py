@@ -17,6 +17,7 @@ import grpc
 
 from learnloop.settings import get_settings
 from learnloop.web.security_tls import grpc_server_credentials
+from serving import heap
 from serving.bento import prepare_worker, service_config, settle_heap
 from serving.factory import res_runtime
 from serving.res.grpc_server import start_grpc_server
@@ -36,6 +37,7 @@ class RES:
     def __init__(self) -> None:
         settings = get_settings()
         prepare_worker(settings)
+        heap.watch("res")
         self.settings = settings
         self.runtime = res_runtime(settings)
         self.runtime.start()
@@ -54,6 +56,7 @@ class RES:
         )
         self._reloader = asyncio.create_task(self.runtime.run_reloader())
         settle_heap()
+        heap.tune()
         logger.info("RES gRPC on %s; polling alias %r", address, serving.alias)
 
     @bentoml.on_shutdown

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +18,7 @@ from learnloop.settings import Settings
 from serving.breaker import CircuitBreaker
 from serving.content import ContentIndex
 from serving.grpc_client import ResClient
-from serving.lps.planning import PathService
+from serving.lps.planning import PathService, plan_to_dict
 from serving.lps.store import PathStore
 from serving.metrics import DEGRADED, REPLANS
 from serving.res.grpc_server import start_grpc_server
@@ -103,7 +106,13 @@ def test_stale_version_does_not_overwrite(
 ) -> None:
     paths = service(tiny_settings, tiny_index, tmp_path, None)
     stored = asyncio.run(paths.create("ada", ["c"], None))
-    kwargs = {"cause": "ahead", "skill_id": "a", "mastery": 0.9, "previous": 0.1, "event_id": None}
+    kwargs: dict[str, Any] = {
+        "cause": "ahead",
+        "skill_id": "a",
+        "mastery": 0.9,
+        "previous": 0.1,
+        "event_id": None,
+    }
     assert paths.store.replan(stored, plan=stored.plan, assumed=stored.assumed, **kwargs)
     assert not paths.store.replan(stored, plan=stored.plan, assumed=stored.assumed, **kwargs)
 
@@ -116,3 +125,23 @@ def test_planning_errors_name_the_field(
         paths.goals(["zz"], None)
     assert paths.goals([], "algebra-one") == ["a", "b", "c", "d"]
     assert paths.needed_skills(["d"]) == ["d", "a", "b", "c"]
+
+
+def test_plan_json_is_asdict_with_lists_and_thresholds_per_skill(
+    tiny_settings: Settings, tiny_index: ContentIndex, tmp_path: Path
+) -> None:
+    paths = service(tiny_settings, tiny_index, tmp_path, None)
+    goals = paths.goals([], "algebra-one")
+    path = paths.plan(goals, {"a": 0.2, "b": 0.95}, budget_minutes=None)
+    expected = asdict(path)
+    expected["steps"] = [{**s, "items": list(s["items"])} for s in expected["steps"]]
+    for key in ("goals", "reached_goals", "unreached_goals", "already_mastered"):
+        expected[key] = list(expected[key])
+    data = plan_to_dict(path)
+    assert data == expected and json.loads(json.dumps(data)) == data
+    assert len(data["steps"]) >= 2 and data["already_mastered"] == ["b"]
+    data["steps"][0]["reasons"][0]["code"] = "changed"  # a copy: the plan keeps its reasons
+    assert path.steps[0].reasons[0]["code"] != "changed"
+    thresholds = paths.estimator.thresholds()
+    assert all(paths.planner.threshold(s) == thresholds[s] for s in tiny_index.skills)
+    assert "b" not in [s["skill"] for s in data["steps"]]  # 0.95: above b's threshold

@@ -1,0 +1,49 @@
+"""GC pauses of serving processes: timed into a histogram, thresholds raised, reloads frozen."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+from prometheus_client import REGISTRY
+
+from serving import heap
+
+
+@pytest.fixture
+def gc_state() -> Iterator[None]:
+    thresholds, callbacks = gc.get_threshold(), list(gc.callbacks)
+    yield
+    gc.set_threshold(*thresholds)
+    gc.callbacks[:] = callbacks
+    gc.unfreeze()
+
+
+def pauses(service: str, generation: int) -> float:
+    labels = {"service": service, "generation": str(generation)}
+    return REGISTRY.get_sample_value("learnloop_gc_pause_seconds_count", labels) or 0.0
+
+
+def test_every_collection_is_timed_once_per_process(gc_state: None) -> None:
+    before = pauses("heap-test", 2), pauses("heap-test", 0)
+    heap.watch("heap-test")
+    heap.watch("heap-test")  # a second call does not time twice
+    gc.collect()
+    gc.collect(0)
+    assert pauses("heap-test", 2) == before[0] + 1
+    assert pauses("heap-test", 0) == before[1] + 1
+    total = REGISTRY.get_sample_value(
+        "learnloop_gc_pause_seconds_sum", {"service": "heap-test", "generation": "2"}
+    )
+    assert total is not None and total > 0
+
+
+def test_tune_raises_thresholds_and_freeze_takes_live_objects(gc_state: None) -> None:
+    heap.tune()
+    assert gc.get_threshold() == heap.THRESHOLDS
+    assert heap.THRESHOLDS[0] > 700  # CPython's default young threshold
+    kept = [[i] for i in range(1000)]
+    frozen = gc.get_freeze_count()
+    heap.freeze_loaded()
+    assert gc.get_freeze_count() >= frozen + len(kept)
