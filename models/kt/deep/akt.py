@@ -12,7 +12,15 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from models.kt.deep.attention import AttnCache, RaschEmbedding, TransformerLayer, layers, output_mlp
+from models.kt.deep.attention import (
+    AttnCache,
+    RaschEmbedding,
+    TransformerLayer,
+    head_logits,
+    head_question_part,
+    layers,
+    output_mlp,
+)
 from models.kt.deep.base import DeepKTModel, KTNet
 
 
@@ -49,17 +57,17 @@ class AKTNet(KTNet):
         x, y = self.embed(skills, problems, correct)
         pos = torch.arange(skills.shape[1])
         enc_inputs = []
-        for block in self.encoder:
+        for block in layers(self.encoder):
             enc_inputs.append(y)
-            y = block(y, y, y, pos, pos, strict=False)
+            y = block(y, block.attn(y, y, y, pos, pos, strict=False))
         inputs = []
         h = x
-        for i, block in enumerate(self.retriever):
+        for i, block in enumerate(layers(self.retriever)):
             inputs.append(h)
             if i % 2 == 0:  # questions see questions, including the current one
-                h = block(h, h, h, pos, pos, strict=False, apply_ffn=False)
+                h = block(h, block.attn(h, h, h, pos, pos, strict=False), apply_ffn=False)
             else:  # ... then past responses only
-                h = block(h, h, y, pos, pos, strict=True)
+                h = block(h, block.attn(h, h, y, pos, pos, strict=True))
         return h, x, enc_inputs, inputs, y
 
     def forward(
@@ -95,7 +103,7 @@ class AKTNet(KTNet):
             k_new = block.attn.keys(y)
             kv = (torch.cat([k_old, k_new], 2), torch.cat([v_old, block.attn.values(y)], 2))
             enc.append(kv)
-            y = block.attend(y, kv[0], kv[1], q_pos, k_pos, strict=False, q=k_new)
+            y = block(y, block.attn.attend(y, *kv, q_pos, k_pos, strict=False, q=k_new))
         ret = []
         h = x
         last = len(self.retriever) - 1
@@ -107,34 +115,36 @@ class AKTNet(KTNet):
             kv = (torch.cat([k_old, k_new], 2), torch.cat([v_old, v_new], 2))
             ret.append(kv)
             if i < last:  # the last layer's output of a history row is never read
-                h = block.attend(
-                    h, kv[0], kv[1], q_pos, k_pos, strict=i % 2 == 1, apply_ffn=i % 2 == 1, q=k_new
-                )
+                strict = i % 2 == 1
+                out = block.attn.attend(h, *kv, q_pos, k_pos, strict=strict, q=k_new)
+                h = block(h, out, apply_ffn=strict)
         return AttnCache(enc, ret)
 
+    def _question_rows(
+        self, skills: torch.Tensor, problems: torch.Tensor
+    ) -> tuple[torch.Tensor, ...]:
+        """Per candidate: question ``x``, the first retriever layer's projected key (= query)
+        and value of ``x``, and the output head's part for ``x``."""
+        x = self.embed.questions(skills, problems)
+        first = layers(self.retriever)[0].attn
+        return x, first.k_linear(x), first.v_linear(x), head_question_part(self.out, x)
+
     def query(self, cache: Any, skills: torch.Tensor, problems: torch.Tensor) -> torch.Tensor:
-        n = cache.ret[0][0].shape[2]
-        x = self.embed.questions(skills, problems).unsqueeze(0)  # (1, C, d)
-        q_pos, k_pos = torch.full((x.shape[1],), n), torch.arange(n)
+        rows = self.question_rows(skills, problems, self._question_rows, self.embed.n_skills)
+        x, k_first, v_first, x_part = (t.unsqueeze(0) for t in rows)
         h = x
         for i, (block, kv) in enumerate(zip(layers(self.retriever), cache.ret, strict=True)):
+            attn = block.attn
             if i % 2 == 0:  # the candidate's own question is one more visible key
-                own = (block.attn.keys(h), block.attn.values(h))
-                h = block.attend(
-                    h,
-                    kv[0],
-                    kv[1],
-                    q_pos,
-                    k_pos,
-                    strict=False,
-                    apply_ffn=False,
-                    self_kv=own,
-                    q=own[0],
-                    candidates=True,
+                own = (
+                    (attn.split(k_first[0]), attn.split(v_first[0]))
+                    if i == 0
+                    else (attn.keys(h), attn.values(h))
                 )
+                h = block(h, attn.candidates(own[0], kv[0], kv[1], own), apply_ffn=False)
             else:
-                h = block.attend(h, kv[0], kv[1], q_pos, k_pos, strict=True, candidates=True)
-        return self.out(torch.cat([h, x], dim=-1)).view(-1)
+                h = block(h, attn.candidates(attn.queries(h), *kv))
+        return head_logits(self.out, h, x_part).view(-1)
 
 
 class AKT(DeepKTModel):

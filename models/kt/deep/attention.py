@@ -65,7 +65,7 @@ def attend(
     drop: float,
     training: bool,
 ) -> torch.Tensor:
-    """Attention weights ``(B, H, Lq, Lk)`` (explicit path: monotonic and/or self keys)."""
+    """Attention weights ``(B, H, Lq, Lk)`` (explicit path: monotonic attention)."""
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
     if gamma is not None:
         scores = monotonic_scores(scores, mask, distance, gamma)
@@ -119,6 +119,10 @@ class MultiHeadAttention(nn.Module):
         """Projected keys ``(B, H, L, d_k)`` (cacheable: depend on ``key`` only)."""
         return self._split(self.k_linear(key))
 
+    def queries(self, query: torch.Tensor) -> torch.Tensor:
+        """Projected queries ``(B, H, L, d_k)``."""
+        return self._split(self.q_linear(query))
+
     def values(self, value: torch.Tensor) -> torch.Tensor:
         """Projected values ``(B, H, L, d_k)``."""
         return self._split(self.v_linear(value))
@@ -132,14 +136,8 @@ class MultiHeadAttention(nn.Module):
         k_pos: torch.Tensor,
         *,
         strict: bool,
-        self_kv: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> torch.Tensor:
-        """``self_kv``: each query's own (key, value) input, one extra visible key per query
-        at the query's position (used for candidate rows of non-strict layers)."""
-        own = None if self_kv is None else (self.keys(self_kv[0]), self.values(self_kv[1]))
-        return self.attend(
-            query, self.keys(key), self.values(value), q_pos, k_pos, strict=strict, self_kv=own
-        )
+        return self.attend(query, self.keys(key), self.values(value), q_pos, k_pos, strict=strict)
 
     def attend(
         self,
@@ -150,84 +148,66 @@ class MultiHeadAttention(nn.Module):
         k_pos: torch.Tensor,
         *,
         strict: bool,
-        self_kv: tuple[torch.Tensor, torch.Tensor] | None = None,
         q: torch.Tensor | None = None,
-        candidates: bool = False,
     ) -> torch.Tensor:
-        """:meth:`forward` with keys/values already projected (:meth:`keys`, :meth:`values`;
-        ``self_kv`` too); ``q``: the projected queries if the caller has them.
-
-        ``candidates``: the queries are candidate next rows that all see every key (inference
-        only): no mask; monotonic attention takes a chunked, in-place path.
-        """
+        """:meth:`forward` with keys/values already projected (:meth:`keys`, :meth:`values`);
+        ``q``: the projected queries if the caller has them."""
         if q is None:
-            q = self._split(self.q_linear(query))
-        if candidates and not self.training and (self.monotonic or self_kv is None):
-            if self.monotonic:
-                out = self._candidates(q, k, v, self_kv)
-            elif k.shape[-2] == 0:  # no history: zeros, as in the masked path
-                out = torch.zeros_like(q)
-            else:  # every key visible: no mask, so SDPA can take its fused kernel
-                out = F.scaled_dot_product_attention(q, k, v)
-            b, _, n, _ = out.shape
-            return self.out_proj(out.transpose(1, 2).reshape(b, n, self.h * self.d_k))
+            q = self.queries(query)
         mask = visible(q_pos, k_pos, strict)
         drop = self.dropout if self.training else 0.0
-        if self_kv is None and not self.monotonic:
-            any_visible = mask.any(-1)
-            safe = mask | ~any_visible.unsqueeze(-1)  # fully masked rows: attend anything...
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=safe, dropout_p=drop)
-            out = out * any_visible.view(1, 1, -1, 1)  # ... then output zeros
+        any_visible = mask.any(-1).view(1, 1, -1, 1)
+        if self.monotonic:
+            distance = (q_pos.view(-1, 1) - k_pos.view(1, -1)).abs().to(q.dtype)
+            fn = compiled_attend() if self.use_compile and self.training else attend
+            attn = fn(q, k, v, mask, distance, self.gammas, drop, self.training)  # type: ignore[operator]
+            out = attn @ v
         else:
-            out = self._explicit(q, k, v, q_pos, k_pos, mask, drop, self_kv)
+            safe = mask | ~any_visible.view(-1, 1)  # fully masked rows: attend anything...
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=safe, dropout_p=drop)
+        return self._merge(out * any_visible)  # ... then output zeros
+
+    def _merge(self, out: torch.Tensor) -> torch.Tensor:
+        """``(B, H, L, d_k)`` head outputs -> ``(B, L, d)`` after the output projection."""
         b, _, n, _ = out.shape
         return self.out_proj(out.transpose(1, 2).reshape(b, n, self.h * self.d_k))
 
-    def _explicit(
+    def candidates(
         self,
         q: torch.Tensor,
         k: torch.Tensor,
         v: torch.Tensor,
-        q_pos: torch.Tensor,
-        k_pos: torch.Tensor,
-        mask: torch.Tensor,
-        drop: float,
-        self_kv: tuple[torch.Tensor, torch.Tensor] | None,
+        self_kv: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> torch.Tensor:
-        distance = (q_pos.view(-1, 1) - k_pos.view(1, -1)).abs().to(q.dtype)
-        gamma = self.gammas if self.monotonic else None
-        any_visible = mask.any(-1).view(1, 1, -1, 1)
-        if self_kv is None:
-            fn = compiled_attend() if self.use_compile and self.training else attend
-            attn = fn(q, k, v, mask, distance, gamma, drop, self.training)  # type: ignore[operator]
-            return (attn @ v) * any_visible
-        # candidate rows: one extra key per query, its own, at the query's position
-        k_self, v_self = self_kv
-        scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_k)
-        own = (q * k_self).sum(-1, keepdim=True) / math.sqrt(self.d_k)
-        scores = torch.cat([scores, own], dim=-1)
-        mask = torch.cat([mask, mask.new_ones((mask.shape[0], 1))], dim=-1)
-        distance = torch.cat([distance, distance.new_zeros((distance.shape[0], 1))], dim=-1)
-        if gamma is not None:
-            scores = monotonic_scores(scores, mask, distance, gamma)
-        attn = torch.softmax(scores.masked_fill(~mask, NEG), dim=-1)
-        n_hist = k.shape[-2]
-        return attn[..., :n_hist] @ v + attn[..., n_hist:] * v_self
+        """Inference: ``(1, C, d)`` outputs of ``C`` projected queries ``(1, H, C, d_k)``, all
+        candidate next rows at position ``n`` that see all ``n`` keys, without masks.
 
-    def _candidates(
+        ``self_kv``: each query's own projected (key, value), one more visible key at distance
+        0 (non-strict layers). With no visible key the output is zeros, as in :meth:`attend`.
+        """
+        if self.monotonic:
+            out = self._monotonic_candidates(q, k, v, self_kv)
+        elif self_kv is not None:
+            raise ValueError("own keys of candidate rows need monotonic attention")
+        elif k.shape[-2] == 0:
+            out = torch.zeros_like(q)
+        else:  # every key visible: no mask, so SDPA takes its fused kernel
+            out = F.scaled_dot_product_attention(q, k, v)
+        return self._merge(out)
+
+    def _monotonic_candidates(
         self,
         q: torch.Tensor,
         k: torch.Tensor,
         v: torch.Tensor,
         self_kv: tuple[torch.Tensor, torch.Tensor] | None,
     ) -> torch.Tensor:
-        """Monotonic attention of ``C`` queries at position ``n`` over all ``n`` history keys
-        (+ each query's own key at distance 0): :func:`monotonic_scores` without masks, on
-        chunks of queries that stay in cache, with in-place element-wise steps."""
+        """:func:`monotonic_scores` without masks (all keys visible), on chunks of queries that
+        stay in cache, with in-place element-wise steps."""
         n = k.shape[-2]
-        out = torch.zeros_like(q)
+        out = torch.empty_like(q)
         if n == 0 and self_kv is None:  # nothing visible: zeros, as in the masked path
-            return out
+            return out.zero_()
         distance = torch.arange(n, 0, -1, dtype=q.dtype)
         if self_kv is not None:
             distance = torch.cat([distance, distance.new_zeros(1)])
@@ -240,22 +220,24 @@ class MultiHeadAttention(nn.Module):
             if self_kv is not None:
                 own = (qc * self_kv[0][:, :, lo:hi]).sum(-1, keepdim=True)
                 scores = torch.cat([scores, own], dim=-1)
-            decay = torch.softmax(scores, dim=-1).cumsum_(-1)
-            decay.neg_().add_(1.0).mul_(distance).clamp_min_(0.0).sqrt_()
-            decay.mul_(rate).exp_().clamp_min_(1e-5)
+            mass = torch.softmax(scores, dim=-1).cumsum_(-1)
+            # sqrt(max(distance * (1 - cumulative mass), 0)), one pass for the product
+            decay = torch.addcmul(distance, mass, distance, value=-1.0, out=mass)
+            decay.clamp_min_(0.0).sqrt_().mul_(rate).exp_().clamp_min_(1e-5)
             attn = torch.softmax(scores.mul_(decay), dim=-1)
             res = attn[..., :n] @ v
             if self_kv is not None:
-                res += attn[..., n:] * self_kv[1][:, :, lo:hi]
+                res.addcmul_(attn[..., n:], self_kv[1][:, :, lo:hi])
             out[:, :, lo:hi] = res
         return out
 
 
-CANDIDATE_CHUNK = 128  # queries per chunk of :meth:`MultiHeadAttention._candidates`
+CANDIDATE_CHUNK = 128  # queries per chunk of :meth:`MultiHeadAttention._monotonic_candidates`
 
 
 class TransformerLayer(nn.Module):
-    """Attention + residual + LayerNorm, then (optionally) a position-wise FFN block."""
+    """Attention (``self.attn``) + residual + LayerNorm, then (optionally) a position-wise FFN
+    block (``forward``)."""
 
     def __init__(
         self,
@@ -278,42 +260,9 @@ class TransformerLayer(nn.Module):
         self.norm2 = nn.LayerNorm(d_model)
         self.drop = nn.Dropout(dropout)
 
-    def forward(
-        self,
-        query: torch.Tensor,
-        key: torch.Tensor,
-        value: torch.Tensor,
-        q_pos: torch.Tensor,
-        k_pos: torch.Tensor,
-        *,
-        strict: bool,
-        apply_ffn: bool = True,
-        self_kv: tuple[torch.Tensor, torch.Tensor] | None = None,
-    ) -> torch.Tensor:
-        x = self.attn(query, key, value, q_pos, k_pos, strict=strict, self_kv=self_kv)
-        return self._finish(query, x, apply_ffn)
-
-    def attend(
-        self,
-        query: torch.Tensor,
-        k: torch.Tensor,
-        v: torch.Tensor,
-        q_pos: torch.Tensor,
-        k_pos: torch.Tensor,
-        *,
-        strict: bool,
-        apply_ffn: bool = True,
-        self_kv: tuple[torch.Tensor, torch.Tensor] | None = None,
-        q: torch.Tensor | None = None,
-        candidates: bool = False,
-    ) -> torch.Tensor:
-        """:meth:`forward` with projected (cached) keys and values."""
-        x = self.attn.attend(
-            query, k, v, q_pos, k_pos, strict=strict, self_kv=self_kv, q=q, candidates=candidates
-        )
-        return self._finish(query, x, apply_ffn)
-
-    def _finish(self, query: torch.Tensor, x: torch.Tensor, apply_ffn: bool) -> torch.Tensor:
+    def forward(self, query: torch.Tensor, x: torch.Tensor, apply_ffn: bool = True) -> torch.Tensor:
+        """The layer's output from its input ``query`` and ``x = self.attn(...)``, the output
+        of any of its attention paths (``forward``, ``attend`` on cached keys, ``candidates``)."""
         x = self.norm1(query + self.drop(x))
         if apply_ffn:
             x = self.norm2(x + self.drop(self.ffn(x)))
@@ -380,3 +329,17 @@ def output_mlp(d_in: int, hidden: int, hidden2: int, dropout: float) -> nn.Seque
         nn.Dropout(dropout),
         nn.Linear(hidden2, 1),
     )
+
+
+def head_question_part(mlp: nn.Sequential, x: torch.Tensor) -> torch.Tensor:
+    """What :func:`output_mlp`'s first layer adds for the question ``x`` (its bias included):
+    fixed per question, so the online query precomputes it for every skill."""
+    first = cast(nn.Linear, mlp[0])
+    return F.linear(x, first.weight[:, -x.shape[-1] :], first.bias)
+
+
+def head_logits(mlp: nn.Sequential, h: torch.Tensor, x_part: torch.Tensor) -> torch.Tensor:
+    """``mlp(cat([h, x]))`` from ``x``'s :func:`head_question_part` (inference: no dropout)."""
+    first = cast(nn.Linear, mlp[0])
+    z = torch.relu(F.linear(h, first.weight[:, : h.shape[-1]]) + x_part)
+    return cast(torch.Tensor, mlp[3:](z))

@@ -23,7 +23,7 @@ In every case the cache equals a full re-encode of the state's rows (tested to 1
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -57,6 +57,42 @@ class KTNet(nn.Module):
     """A network usable by :class:`DeepKTModel`."""
 
     streaming: ClassVar[str] = "rebase"  # "carry" | "slide" | "rebase" (module docstring)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._online_tables: dict[str, Any] = {}
+        self.register_load_state_dict_post_hook(lambda net, _: net._online_tables.clear())
+
+    def train(self, mode: bool = True) -> Self:
+        if mode:  # the parameters may change
+            self._online_tables.clear()
+        return super().train(mode)
+
+    def online_table(self, name: str, build: Callable[[], Any]) -> Any:
+        """``build()``, kept while in eval mode: constants of the online query computed once
+        per loaded model (e.g. every skill's projected question); dropped by ``train(True)`` and
+        ``load_state_dict``."""
+        if self.training:
+            return build()
+        if name not in self._online_tables:
+            with torch.no_grad():
+                self._online_tables[name] = build()
+        return self._online_tables[name]
+
+    def question_rows(
+        self,
+        skills: torch.Tensor,
+        problems: torch.Tensor,
+        rows: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, ...]],
+        n_skills: int,
+    ) -> tuple[torch.Tensor, ...]:
+        """``rows(skills, problems)``: per-candidate tensors that depend on the question only;
+        candidates without a problem id (mastery) read them from a table of all skills."""
+        if bool(problems.any()):
+            return rows(skills, problems)
+        every = torch.arange(n_skills + 1)
+        table = self.online_table("questions", lambda: rows(every, torch.zeros_like(every)))
+        return tuple(t.index_select(0, skills) for t in table)
 
     @abstractmethod
     def forward(
@@ -276,11 +312,13 @@ class DeepKTModel(KTModel):
             c = torch.as_tensor(np.asarray(correct, dtype=np.float32)).view(1, -1)
             return self.net_.encode(s, p, c)
 
-    def _query(self, state: DeepState, skills: Sequence[int], problem: int | None) -> np.ndarray:
+    def _query(
+        self, state: DeepState, skills: Sequence[int] | torch.Tensor, problem: int | None
+    ) -> np.ndarray:
         with self._online():
             if state.cache is None:
                 state.cache = self._encode(state)
-            s = torch.tensor(list(skills), dtype=torch.long)
+            s = skills if isinstance(skills, torch.Tensor) else torch.tensor(list(skills))
             p = torch.full_like(s, self._problem(problem))
             return torch.sigmoid(self.net_.query(state.cache, s, p)).double().numpy()
 
@@ -295,7 +333,11 @@ class DeepKTModel(KTModel):
 
     def mastery(self, state: KTState, skills: Sequence[int] | None = None) -> dict[int, float]:
         assert isinstance(state, DeepState)
-        wanted = list(range(1, self.n_skills_ + 1)) if skills is None else [int(k) for k in skills]
+        if skills is None:  # every skill: no per-skill Python work
+            every = torch.arange(1, self.n_skills_ + 1)
+            values = self._query(state, every, None).tolist() if self.n_skills_ else []
+            return dict(zip(every.tolist(), values, strict=True))
+        wanted = [int(k) for k in skills]
         known = [k for k in wanted if 1 <= k <= self.n_skills_]
         result = dict.fromkeys(wanted, self.base_rate_)
         if known:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, cast
 
 import torch
 import torch.nn.functional as F  # noqa: N812
@@ -18,7 +18,6 @@ class SAKTNet(KTNet):
     queries: question embeddings. Query ``t`` sees keys ``0..t`` = start + rows ``< t``."""
 
     streaming: ClassVar[str] = "slide"
-    _tables: list[tuple[torch.Tensor, ...]] | None
 
     def __init__(
         self, n_skills: int, d_model: int, n_heads: int, n_blocks: int, dropout: float, max_len: int
@@ -46,8 +45,8 @@ class SAKTNet(KTNet):
     def _attend(self, q: torch.Tensor, kv: torch.Tensor, q_pos: torch.Tensor) -> torch.Tensor:
         k_pos = torch.arange(kv.shape[1])
         h = q
-        for block in self.blocks:
-            h = block(h, kv, kv, q_pos, k_pos, strict=False)
+        for block in layers(self.blocks):
+            h = block(h, block.attn(h, kv, kv, q_pos, k_pos, strict=False))
         return self.out(h).squeeze(-1)
 
     def forward(
@@ -59,17 +58,13 @@ class SAKTNet(KTNet):
     # Online cache: every block's key/value projections are linear, so ``W (e + p) + b`` is
     # split into a token part ``W e`` per history row (cached, appended once) and a position
     # part ``W p + b`` (a table per model): sliding the window only re-adds the positions.
-    def train(self, mode: bool = True) -> Self:
-        self._tables = None
-        return super().train(mode)
-
     def _position_tables(self) -> list[tuple[torch.Tensor, ...]]:
         """Per block: start-token key/value parts and the position parts of every slot."""
-        tables = getattr(self, "_tables", None)
-        if tables is None:
+
+        def build() -> list[tuple[torch.Tensor, ...]]:
             start = self.interaction.weight[:1]
             pos = self.position.weight
-            tables = self._tables = [
+            return [
                 (
                     F.linear(start, b.attn.k_linear.weight),
                     F.linear(start, b.attn.v_linear.weight),
@@ -78,7 +73,8 @@ class SAKTNet(KTNet):
                 )
                 for b in layers(self.blocks)
             ]
-        return tables
+
+        return cast(list[tuple[torch.Tensor, ...]], self.online_table("positions", build))
 
     def _token_parts(self, tokens: torch.Tensor) -> SAKTCache:
         e = self.interaction(tokens)
@@ -99,17 +95,28 @@ class SAKTNet(KTNet):
             [torch.cat([old[start:], v]) for old, v in zip(cache.values, new.values, strict=True)],
         )
 
+    def _question_rows(
+        self, skills: torch.Tensor, problems: torch.Tensor
+    ) -> tuple[torch.Tensor, ...]:
+        """Per candidate: its question embedding and the first block's query projection."""
+        h = self.question(skills)
+        return h, layers(self.blocks)[0].attn.q_linear(h)
+
     def query(self, cache: Any, skills: torch.Tensor, problems: torch.Tensor) -> torch.Tensor:
         n = cache.keys[0].shape[0]
-        h = self.question(skills).unsqueeze(0)
-        q_pos, k_pos = torch.full((skills.numel(),), n), torch.arange(n + 1)
+        rows = self.question_rows(
+            skills, torch.zeros_like(skills), self._question_rows, self.n_skills
+        )
+        h, q_first = rows[0].unsqueeze(0), rows[1]
         tables = self._position_tables()
-        for block, k_rows, v_rows, (k0, v0, k_pos_part, v_pos_part) in zip(
-            layers(self.blocks), cache.keys, cache.values, tables, strict=True
+        for i, (block, k_rows, v_rows, (k0, v0, k_pos_part, v_pos_part)) in enumerate(
+            zip(layers(self.blocks), cache.keys, cache.values, tables, strict=True)
         ):
-            k = block.attn.split(torch.cat([k0, k_rows]) + k_pos_part[: n + 1])
-            v = block.attn.split(torch.cat([v0, v_rows]) + v_pos_part[: n + 1])
-            h = block.attend(h, k, v, q_pos, k_pos, strict=False, candidates=True)
+            attn = block.attn
+            k = attn.split(torch.cat([k0, k_rows]) + k_pos_part[: n + 1])
+            v = attn.split(torch.cat([v0, v_rows]) + v_pos_part[: n + 1])
+            q = attn.split(q_first) if i == 0 else attn.queries(h)
+            h = block(h, attn.candidates(q, k, v))
         return self.out(h).view(-1)
 
 

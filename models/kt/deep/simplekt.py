@@ -6,9 +6,18 @@ import math
 from typing import Any, ClassVar
 
 import torch
+import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
-from models.kt.deep.attention import AttnCache, RaschEmbedding, TransformerLayer, layers, output_mlp
+from models.kt.deep.attention import (
+    AttnCache,
+    RaschEmbedding,
+    TransformerLayer,
+    head_logits,
+    head_question_part,
+    layers,
+    output_mlp,
+)
 from models.kt.deep.base import DeepKTModel, KTNet
 
 
@@ -61,8 +70,8 @@ class SimpleKTNet(KTNet):
         pos = torch.arange(skills.shape[1])
         h = x + self.pos_table[pos]
         y = y + self.pos_table[pos]
-        for block in self.blocks:
-            h = block(h, h, y, pos, pos, strict=True)
+        for block in layers(self.blocks):
+            h = block(h, block.attn(h, h, y, pos, pos, strict=True))
         return self.out(torch.cat([h, x], dim=-1)).squeeze(-1)
 
     # Online cache: every block's projected keys (its input rows) and values (the positioned
@@ -76,7 +85,7 @@ class SimpleKTNet(KTNet):
         kvs = []
         for block in layers(self.blocks):
             kvs.append((block.attn.keys(h), block.attn.values(y)))
-            h = block(h, h, y, pos, pos, strict=True)
+            h = block(h, block.attn(h, h, y, pos, pos, strict=True))
         return AttnCache([], kvs)
 
     def append(self, cache: Any, skill: int, problem: int, correct: int, slide: bool) -> Any:
@@ -95,17 +104,29 @@ class SimpleKTNet(KTNet):
             kv = (torch.cat([k_old, k_new], 2), torch.cat([v_old, block.attn.values(y)], 2))
             kvs.append(kv)
             if i < last:
-                h = block.attend(h, kv[0], kv[1], q_pos, k_pos, strict=True, q=k_new)
+                h = block(h, block.attn.attend(h, *kv, q_pos, k_pos, strict=True, q=k_new))
         return AttnCache([], kvs)
+
+    def _question_rows(
+        self, skills: torch.Tensor, problems: torch.Tensor
+    ) -> tuple[torch.Tensor, ...]:
+        """Per candidate: question ``x``, the first block's query projection of ``x`` (no bias:
+        the position's part is added per query) and the output head's part for ``x``."""
+        x = self.embed.questions(skills, problems)
+        first = layers(self.blocks)[0].attn.q_linear
+        return x, F.linear(x, first.weight), head_question_part(self.out, x)
 
     def query(self, cache: Any, skills: torch.Tensor, problems: torch.Tensor) -> torch.Tensor:
         n = cache.ret[0][0].shape[2]
-        x = self.embed.questions(skills, problems).unsqueeze(0)
-        q_pos, k_pos = torch.full((skills.numel(),), n), torch.arange(n)
-        h = x + self.pos_table[n]
-        for block, kv in zip(layers(self.blocks), cache.ret, strict=True):
-            h = block.attend(h, kv[0], kv[1], q_pos, k_pos, strict=True, candidates=True)
-        return self.out(torch.cat([h, x], dim=-1)).view(-1)
+        rows = self.question_rows(skills, problems, self._question_rows, self.embed.n_skills)
+        x, q_first, x_part = (t.unsqueeze(0) for t in rows)
+        pos = self.pos_table[n]
+        h = x + pos
+        for i, (block, kv) in enumerate(zip(layers(self.blocks), cache.ret, strict=True)):
+            attn = block.attn
+            q = attn.split(q_first[0] + attn.q_linear(pos)) if i == 0 else attn.queries(h)
+            h = block(h, attn.candidates(q, *kv))
+        return head_logits(self.out, h, x_part).view(-1)
 
 
 class SimpleKT(DeepKTModel):

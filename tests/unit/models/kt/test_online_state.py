@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
 import pytest
+import torch
 from testkit.kt import simulator_sequences, split
 
 from models.kt import InteractionSequence, KTEvent, make_model
-from models.kt.deep.base import DeepKTModel, DeepState, window_rows
+from models.kt.deep.base import DeepKTModel, DeepState, KTNet, window_rows
 
 MAX_LEN = 10  # small windows: 3 * MAX_LEN rows cross several slides / rebases
 TINY = {"max_epochs": 1, "num_threads": 1, "batch_size": 16, "max_len": MAX_LEN}
@@ -95,6 +97,59 @@ def test_json_state_restores_the_same_predictions_after_a_long_history(
     assert max(abs(online[k] - again[k]) for k in online) < TOL
     if model.net_.streaming == "carry":  # the recurrent state is in the dict, not the rows
         assert "carry" in state.to_dict()
+
+
+def _full_query(model: DeepKTModel, state: DeepState, problems: torch.Tensor) -> torch.Tensor:
+    """Logits of every skill as the next row: one forward pass over history + candidate."""
+    hist = (
+        torch.tensor([state.skills]),
+        torch.tensor([state.problems]),
+        torch.tensor([state.correct], dtype=torch.float32),
+    )
+    skills = torch.arange(1, model.n_skills_ + 1)
+    with torch.inference_mode():
+        return KTNet.query(model.net_, hist, skills, problems)
+
+
+def _fast_query(model: DeepKTModel, state: DeepState, problems: torch.Tensor) -> torch.Tensor:
+    with torch.inference_mode():
+        return model.net_.query(state.cache, torch.arange(1, model.n_skills_ + 1), problems)
+
+
+@pytest.mark.parametrize("with_problems", [False, True])
+def test_batched_query_of_every_skill_equals_a_full_forward(
+    model: DeepKTModel, with_problems: bool
+) -> None:
+    state = model.state_from_history(_history(model, MAX_LEN - 1))
+    assert isinstance(state, DeepState)
+    problems = torch.zeros(model.n_skills_, dtype=torch.long)
+    if with_problems:
+        problems = torch.arange(model.n_skills_) % max(model.n_problems_, 1) + 1
+    for _ in range(2):  # the second call reads the per-skill tables built by the first
+        fast = _fast_query(model, state, problems)
+        assert torch.allclose(fast, _full_query(model, state, problems), atol=TOL)
+    if not with_problems:  # mastery is this query
+        mastery = list(model.mastery(state).values())
+        assert mastery == pytest.approx(torch.sigmoid(fast).tolist(), abs=TOL)
+
+
+def test_query_tables_follow_new_parameters(model: DeepKTModel) -> None:
+    other = copy.deepcopy(model)
+    state = other.state_from_history(_history(other, MAX_LEN - 1))
+    before = other.mastery(state)  # builds the tables
+    generator = torch.Generator().manual_seed(0)
+    weights = {
+        k: v + 0.3 * torch.randn(v.shape, generator=generator) if v.is_floating_point() else v
+        for k, v in other.net_.state_dict().items()
+    }
+    other.net_.load_state_dict(weights)
+    state = other.state_from_history(_history(other, MAX_LEN - 1))
+    assert isinstance(state, DeepState)
+    zeros = torch.zeros(other.n_skills_, dtype=torch.long)
+    fast = _fast_query(other, state, zeros)
+    assert torch.allclose(fast, _full_query(other, state, zeros), atol=TOL)
+    changed = torch.tensor(list(before.values())) - torch.sigmoid(fast)
+    assert changed.abs().max() > TOL  # the new weights are read
 
 
 @pytest.mark.parametrize(
