@@ -17,15 +17,22 @@ from features.lake import (
     Lake,
 )
 from features.lake.maintenance import delete_learner
+from features.sql.feature_tables import delete_learner_rows
 
 if TYPE_CHECKING:
     from feast import FeatureStore
 
 
 def erase_learner(
-    learner_id: str, *, lake: Lake, store: FeatureStore, state_files: list[Path]
+    learner_id: str,
+    *,
+    lake: Lake,
+    store: FeatureStore,
+    state_files: list[Path],
+    offline_dir: Path | None = None,
 ) -> dict[str, int]:
-    """Remove ``learner_id`` everywhere learnloop's event backbone keeps it; counts per place.
+    """Remove ``learner_id`` everywhere learnloop's event backbone keeps it (and from the offline
+    feature tables under ``offline_dir``, when given); counts per place.
 
     Events still retained in Kafka (topic retention) are not rewritten: replaying them would
     re-add the learner, so run erasure after the stream consumers caught up and keep topic
@@ -45,4 +52,5 @@ def erase_learner(
             state = StateStore(path)
             state.forget_learner(learner_id)
             state.close()
-    return {"lake_rows": lake_rows, "online_rows": online_rows}
+    offline_rows = delete_learner_rows(offline_dir, learner_id) if offline_dir else 0
+    return {"lake_rows": lake_rows, "online_rows": online_rows, "offline_rows": offline_rows}

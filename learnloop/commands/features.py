@@ -117,7 +117,8 @@ def validate(
 
 @app.command("erase")
 def erase(learner_id: Annotated[str, typer.Argument(help="Pseudonymous learner id.")]) -> None:
-    """GDPR erasure: delete a learner from the lake, the online store and consumer state."""
+    """GDPR erasure: delete a learner from the lake, the online and offline feature store and
+    consumer state."""
     from features.feature_repo.erasure import erase_learner
     from features.feature_repo.store import open_store
 
@@ -127,8 +128,10 @@ def erase(learner_id: Annotated[str, typer.Argument(help="Pseudonymous learner i
         lake=lake_from_settings(settings),
         store=open_store(settings),
         state_files=list(settings.state_path.glob("*.sqlite")),
+        offline_dir=settings.feature_offline_path,
     )
     console.print(
         f"erased {learner_id}: {result['lake_rows']} lake rows, "
-        f"{result['online_rows']} online rows, consumer state cleared"
+        f"{result['online_rows']} online rows, {result['offline_rows']} offline feature rows, "
+        "consumer state cleared"
     )
