@@ -16,6 +16,7 @@ import socket
 import ssl
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -291,14 +292,14 @@ def tls_serving(
         for name in ("res", "lps")
     ]
     try:
-        for process in processes:
-            process.start()
+        with ThreadPoolExecutor(2) as pool:  # start() waits for the port: start both at once
+            list(pool.map(ManagedProcess.start, processes))
         for process, url in zip(processes, (settings.res_url, settings.lps_url), strict=True):
             wait_ready(process, url, verify=client_verify(settings))
         yield settings
     finally:
-        for process in processes:
-            process.stop()
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(ManagedProcess.stop, processes))
 
 
 @pytest.mark.slow
