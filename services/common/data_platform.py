@@ -68,7 +68,7 @@ def lake_of(settings: Settings) -> Lake:
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
-    """A lake row with its timestamps as ISO 8601 strings (JSON-compatible)."""
+    """A parquet row with its timestamps as ISO 8601 strings (JSON-compatible)."""
     return {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in row.items()}
 
 
@@ -137,12 +137,12 @@ class FeatureStoreSubjectHandler:
             from features.feature_repo.store import read_online_rows
 
             online, cut = read_online_rows(store, "learner_id", subject_id, limit=self.limit)
-        state = []
-        for path, states in self._state_stores():
-            activity, mastery, more = states.learner_record(subject_id, limit=self.limit)
+        states = []
+        for path, state in self._state_stores():
+            activity, mastery, more = state.learner_record(subject_id, limit=self.limit)
             if activity is None and not mastery:
                 continue
-            state.append(
+            states.append(
                 {
                     "file": path.name,
                     "activity": None if activity is None else _activity(activity),
@@ -159,7 +159,7 @@ class FeatureStoreSubjectHandler:
         return {
             "online": {"rows": online, "truncated": cut},
             "offline": offline,
-            "consumer_state": state,
+            "consumer_state": states,
         }
 
     def erase_subject(self, subject_id: str, pseudonym: str) -> dict[str, int]:
