@@ -29,6 +29,13 @@ class SkillPolicy:
         Answers on a skill's items needed, besides the mastery estimate, before the skill
         counts as mastered (default 0: the estimate alone). A guard against a learner model
         that declares mastery after a few lucky answers.
+    enough_attempts : int
+        Answers after which a skill counts as mastered whatever the estimate (default 0: never);
+        a guard against an estimate that lags behind practice (e.g. wrong answers on hard items
+        pulling BKT's P(learned) down) and keeps a learner on one skill.
+    enough_correct : int
+        Correct answers after which a skill counts as mastered whatever the estimate
+        (default 0: never).
     """
 
     def __init__(
@@ -40,6 +47,8 @@ class SkillPolicy:
         mastery_threshold: float | Mapping[str, float] = 0.85,
         default_threshold: float = 0.85,
         min_attempts: int = 0,
+        enough_attempts: int = 0,
+        enough_correct: int = 0,
     ) -> None:
         self.prerequisites = (
             prerequisites
@@ -51,6 +60,8 @@ class SkillPolicy:
         self.mastery_threshold = mastery_threshold
         self.default_threshold = default_threshold
         self.min_attempts = min_attempts
+        self.enough_attempts = enough_attempts
+        self.enough_correct = enough_correct
 
     def threshold(self, skill: str) -> float:
         """Mastery threshold of ``skill``."""
@@ -63,10 +74,14 @@ class SkillPolicy:
 
     def is_mastered(self, state: LearnerState, skill: str) -> bool:
         """Whether ``skill`` is mastered in ``state``."""
+        enough = (self.enough_attempts, False), (self.enough_correct, True)
+        if any(n > 0 and self.attempts(state, skill, correct=c) >= n for n, c in enough):
+            return True
         if self.mastery(state, skill) < self.threshold(skill):
             return False
         return self.min_attempts <= 0 or self.attempts(state, skill) >= self.min_attempts
 
-    def attempts(self, state: LearnerState, skill: str) -> int:
-        """Answers the learner gave on items exercising ``skill``."""
-        return sum(state.seen.get(item.id, 0) for item in self.catalog.by_skill.get(skill, ()))
+    def attempts(self, state: LearnerState, skill: str, *, correct: bool = False) -> int:
+        """Answers (``correct``: correct answers) the learner gave on ``skill``'s items."""
+        counts = state.seen_correct if correct else state.seen
+        return sum(counts.get(item.id, 0) for item in self.catalog.by_skill.get(skill, ()))

@@ -29,6 +29,8 @@ class LearnerState:
         Time of the last practice per skill, in days on any fixed clock.
     seen : dict of str to int
         Attempts per item id.
+    seen_correct : dict of str to int
+        Correct answers per item id.
     now : float
         Current time in days on the same clock.
     model_state : Any
@@ -41,6 +43,7 @@ class LearnerState:
     mastery: dict[str, float] = field(default_factory=dict)
     last_practiced: dict[str, float] = field(default_factory=dict)
     seen: dict[str, int] = field(default_factory=dict)
+    seen_correct: dict[str, int] = field(default_factory=dict)
     now: float = 0.0
     model_state: Any = None
     answers: int = 0
@@ -169,11 +172,15 @@ class KTMasteryTracker:
         practiced.update(dict.fromkeys(item.skills, when))
         seen = dict(state.seen)
         seen[item.id] = seen.get(item.id, 0) + 1
+        seen_correct = dict(state.seen_correct)
+        if correct:
+            seen_correct[item.id] = seen_correct.get(item.id, 0) + 1
         return replace(
             state,
             mastery=self._mastery(model_state),
             last_practiced=practiced,
             seen=seen,
+            seen_correct=seen_correct,
             now=when,
             model_state=model_state,
             answers=state.answers + 1,

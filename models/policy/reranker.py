@@ -80,6 +80,8 @@ class ZPDReranker(SkillPolicy):
         diversity_decay: float = 0.5,
         learn_rates: Mapping[str, float] | None = None,
         min_attempts: int = 0,
+        enough_attempts: int = 0,
+        enough_correct: int = 0,
     ) -> None:
         super().__init__(
             prerequisites,
@@ -88,6 +90,8 @@ class ZPDReranker(SkillPolicy):
             mastery_threshold=mastery_threshold,
             default_threshold=default_threshold,
             min_attempts=min_attempts,
+            enough_attempts=enough_attempts,
+            enough_correct=enough_correct,
         )
         self.target = target
         self.width = width

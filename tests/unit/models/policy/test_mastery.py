@@ -33,7 +33,9 @@ def test_observing_correct_answers_raises_mastery_and_p_correct(bkt: BKT) -> Non
     assert state.mastery["add"] > before[0] and tracker.p_correct(state, item) > before[1]
     assert state.mastery["sub"] == pytest.approx(tracker.prior_mastery("sub"))
     assert state.last_practiced == {"add": 3.0} and state.seen == {"q1": 3} and state.now == 3.0
-    assert (state.answers, state.correct) == (3, 3)
+    assert (state.answers, state.correct) == (3, 3) and state.seen_correct == {"q1": 3}
+    state = tracker.observe(state, ContentItem("q2", ("add",)), False, at=4.0)
+    assert state.seen == {"q1": 3, "q2": 1} and state.seen_correct == {"q1": 3}
 
 
 def test_item_offsets_and_ability_shift_predictions(bkt: BKT) -> None:
@@ -63,5 +65,6 @@ def test_state_roundtrips_through_json(bkt: BKT) -> None:
     state = tracker.observe(tracker.new_state(now=1.0), ContentItem("q1", ("add",)), True, at=2.0)
     again = tracker.state_from_dict(json.loads(json.dumps(tracker.state_to_dict(state))))
     assert again.mastery == state.mastery and again.seen == state.seen and again.now == 2.0
+    assert again.seen_correct == {"q1": 1}
     item = ContentItem("q2", ("add",))
     assert tracker.p_correct(again, item) == tracker.p_correct(state, item)

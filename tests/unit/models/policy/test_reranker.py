@@ -57,6 +57,20 @@ def test_min_attempts_holds_back_dependents_until_enough_practice() -> None:
     assert ranked == {"r1", "r2", "d1"}
 
 
+def test_enough_practice_unlocks_dependents_when_the_estimate_lags() -> None:
+    """enough_attempts / enough_correct count a skill as mastered whatever its estimate."""
+    lagging = LearnerState(
+        mastery={"fractions": 0.5}, seen={"f1": 3, "f2": 1}, seen_correct={"f1": 2}
+    )
+    assert {r.item_id for r in reranker().rank(lagging, k=10)} == {"f1", "f2"}
+    assert {r.item_id for r in reranker(enough_attempts=5).rank(lagging, k=10)} == {"f1", "f2"}
+    unlocked = {r.item_id for r in reranker(enough_attempts=4).rank(lagging, k=10)}
+    assert unlocked == {"r1", "r2", "d1"}
+    assert {r.item_id for r in reranker(enough_correct=3).rank(lagging, k=10)} == {"f1", "f2"}
+    unlocked = {r.item_id for r in reranker(enough_correct=2).rank(lagging, k=10)}
+    assert unlocked == {"r1", "r2", "d1"}
+
+
 def test_every_item_carries_machine_readable_reasons() -> None:
     state = LearnerState(mastery={"fractions": 0.9}, seen={"f1": 2})
     ranked = reranker().rank(state, k=10)
