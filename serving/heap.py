@@ -22,7 +22,10 @@ from serving.metrics import GC_PAUSE_SECONDS
 logger = logging.getLogger(__name__)
 SLOW_PAUSE_S = 0.05
 # gen0: allocations (net) between young collections; gen1 / gen2: collections of the younger
-# generation between collections of the next (CPython's defaults: 700, 10, 10)
+# generation between collections of the next (CPython's defaults: 700, 10, 10). Measured on
+# the serving benchmark's load (a RES worker, ~1 min): collector CPU 13-15 ms with these,
+# 130-165 ms with the defaults (~220 young, ~20 middle at ~3.7 ms, a full one at ~20 ms); a
+# young collection here costs ~6.5 ms CPU, a few times a minute.
 THRESHOLDS = (20_000, 20, 20)
 
 
