@@ -444,6 +444,13 @@ class SecuritySettings(BaseModel):
         description="Per-store wait of GET /users/{id}/export (the feature store's first read "
         "imports Feast: ~15 s); a store that does not answer in time is listed as missing.",
     )
+    consumer_state_erasure: Literal["gateway", "consumer"] = Field(
+        default="gateway",
+        description="Who erases a learner from the feature consumers' state: the gateway's "
+        "feature-store handler (it shares <state_path> with the consumer, local) or each feature "
+        "consumer process itself (own disks, Kubernetes); the identity service then also waits "
+        "for a `feature_consumer_state` result.",
+    )
 
     @model_validator(mode="after")
     def _tls_pair(self) -> SecuritySettings:

@@ -13,11 +13,14 @@ Exactly-once aggregates from at-least-once delivery, with a local SQLite state s
 A crash before 3 recomputes the same rows from the old state; after 3 the replay is skipped.
 Invalid messages are skipped here (the lake sink dead-letters them). The state is local to the
 host: consumers of one group should share a host (or move the state to a shared store).
+A batch and a GDPR erasure (:meth:`FeatureConsumer.forget_learner`, from another thread) never
+interleave, so an erasure is not undone by a batch that read the learner's state before it.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,8 +72,25 @@ class FeatureConsumer:
         self.dedupe_window_days = dedupe_window_days
         self.stats = FeatureConsumerStats()
         self._max_day = 0
+        self._lock = threading.Lock()
 
     def __call__(self, messages: Sequence[Message]) -> None:
+        with self._lock:
+            self._apply(messages)
+
+    def forget_learner(self, learner_id: str) -> dict[str, int]:
+        """Erase the learner from the state, between batches; rows deleted per table."""
+        with self._lock:
+            return self.state.forget_learner(learner_id)
+
+    def learner_record(
+        self, learner_id: str, *, limit: int
+    ) -> tuple[LearnerActivity | None, list[tuple[str, str]], bool]:
+        """The learner's state (GDPR access), see :meth:`StateStore.learner_record`."""
+        with self._lock:
+            return self.state.learner_record(learner_id, limit=limit)
+
+    def _apply(self, messages: Sequence[Message]) -> None:
         applied = self.state.applied()
         fresh = [
             m

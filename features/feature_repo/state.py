@@ -120,9 +120,11 @@ class StateStore:
         activity = self.learners([learner_id]).get(learner_id)
         return activity, rows[:limit], len(rows) > limit
 
-    def forget_learner(self, learner_id: str) -> None:
-        self.db.execute("DELETE FROM learner WHERE learner_id = ?", (learner_id,))
-        self.db.execute("DELETE FROM mastery WHERE learner_id = ?", (learner_id,))
+    def forget_learner(self, learner_id: str) -> dict[str, int]:
+        """Delete the learner's aggregates and mastery times (idempotent); rows deleted."""
+        learner = self.db.execute("DELETE FROM learner WHERE learner_id = ?", (learner_id,))
+        mastery = self.db.execute("DELETE FROM mastery WHERE learner_id = ?", (learner_id,))
+        return {"learner_rows_deleted": learner.rowcount, "mastery_rows_deleted": mastery.rowcount}
 
     def close(self) -> None:
         self.db.close()

@@ -2,13 +2,15 @@
 
 Each consumer runs until SIGTERM/Ctrl-C, flushes, commits and exits. ``--metrics-port`` serves
 its Prometheus metrics (consumer lag, throughput, dead letters) on ``/metrics`` (HTTPS when
-``security.tls_cert_file`` is set).
+``security.tls_cert_file`` is set). With ``security.consumer_state_erasure: consumer`` the
+feature consumer also erases learners from its own state on GDPR erasure requests.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+import socket
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -118,6 +120,26 @@ def features_consumer(settings: Settings) -> tuple[Any, Any]:
     return consumer, handler
 
 
+def consumer_privacy(settings: Settings, handler: Any) -> Any:
+    """With ``security.consumer_state_erasure: consumer``, a started event bus on which this
+    feature consumer answers erasure requests for its own state (store
+    ``feature_consumer_state``), else None. Every process has its own consumer group
+    (``privacy-feature_consumer_state-<features group>-<host>``): each keeps its own state."""
+    if settings.security.consumer_state_erasure != "consumer":
+        return None
+    from services.common.data_platform import ConsumerStateSubjectHandler
+    from services.common.kafka_bus import KafkaEventBus
+    from services.common.privacy import subscribe_handler
+
+    name = f"{settings.ingest.features_group}.sqlite"
+    subjects = ConsumerStateSubjectHandler(handler, name=name)
+    bus = KafkaEventBus(settings.kafka)
+    group = f"privacy-{subjects.store}-{settings.ingest.features_group}-{socket.gethostname()}"
+    subscribe_handler(bus, subjects, group=group)
+    bus.start()
+    return bus
+
+
 @app.command("topics")
 def topics() -> None:
     """Create the event topics and their dead-letter topics (idempotent)."""
@@ -153,7 +175,12 @@ def features(metrics_port: MetricsPort = None, idle_exit: IdleExit = None) -> No
     settings = get_settings()
     serve_metrics(settings, metrics_port or settings.ingest.metrics_port)
     consumer, handler = features_consumer(settings)
-    _run(consumer, handler, idle_exit)
+    privacy = consumer_privacy(settings, handler)
+    try:
+        _run(consumer, handler, idle_exit)
+    finally:
+        if privacy is not None:
+            privacy.stop()
     stats = handler.stats
     console.print(
         f"feature consumer stopped: {stats.events} events, {stats.duplicates} duplicates, "

@@ -5,7 +5,8 @@ The deletions themselves are the data platform's (:mod:`features.lake.maintenanc
 erasure reaches every store, and serve each store's export at
 ``/data-platform/{lake,feature-store}/privacy/subjects/{subject_id}`` (self or admin), which the
 identity service's ``/users/{id}/export`` gathers. Locally the gateway process runs them; in
-Kubernetes the ingestion deployment would (ingress prefix ``/data-platform``).
+Kubernetes the ingestion deployment would (ingress prefix ``/data-platform``). Feature consumers
+on their own disks erase their state themselves (:class:`ConsumerStateSubjectHandler`).
 
 Exports are bounded: each list holds at most ``limit`` rows and says ``truncated`` when more
 exist (the lake also gives the ``total``).
@@ -43,6 +44,8 @@ from services.common.privacy_routes import privacy_router
 
 if TYPE_CHECKING:
     from feast import FeatureStore
+
+    from features.feature_repo.consumer import FeatureConsumer
 
 logger = logging.getLogger(__name__)
 EXPORT_LIMIT = 50_000
@@ -121,7 +124,9 @@ class LakeSubjectHandler:
 class FeatureStoreSubjectHandler:
     """Exports and deletes a learner's online feature rows (Feast, keyed by ``learner_id``), the
     rows of the offline feature tables (``<feature_offline_path>/<table>/*.parquet``) and the
-    feature consumers' state (``<state_path>/*.sqlite``)."""
+    feature consumers' state (``<state_path>/*.sqlite``; erased here only with
+    ``security.consumer_state_erasure: gateway``, else by :class:`ConsumerStateSubjectHandler`
+    in each consumer)."""
 
     store = "feature_store"
 
@@ -139,19 +144,9 @@ class FeatureStoreSubjectHandler:
             online, cut = read_online_rows(store, "learner_id", subject_id, limit=self.limit)
         states = []
         for path, state in self._state_stores():
-            activity, mastery, more = state.learner_record(subject_id, limit=self.limit)
-            if activity is None and not mastery:
-                continue
-            states.append(
-                {
-                    "file": path.name,
-                    "activity": None if activity is None else _activity(activity),
-                    "mastery": {
-                        "rows": [{"skill_id": s, "updated_at": ts} for s, ts in mastery],
-                        "truncated": more,
-                    },
-                }
-            )
+            found = state_record(path.name, state.learner_record(subject_id, limit=self.limit))
+            if found is not None:
+                states.append(found)
         offline = {
             name: subject_rows(_offline_table(folder, name), subject_id, limit=self.limit)
             for name, folder in self._offline_tables()
@@ -163,7 +158,7 @@ class FeatureStoreSubjectHandler:
         }
 
     def erase_subject(self, subject_id: str, pseudonym: str) -> dict[str, int]:
-        counts = {"online_rows_deleted": 0, "offline_rows_deleted": 0, "state_files_cleared": 0}
+        counts = {"online_rows_deleted": 0, "offline_rows_deleted": 0}
         store = self._feature_store()
         if store is not None:
             from features.feature_repo.store import delete_online_rows
@@ -172,9 +167,11 @@ class FeatureStoreSubjectHandler:
         counts["offline_rows_deleted"] = delete_learner_rows(
             self.settings.feature_offline_path, subject_id
         )
-        for _path, state in self._state_stores():
-            state.forget_learner(subject_id)
-            counts["state_files_cleared"] += 1
+        if self.settings.security.consumer_state_erasure == "gateway":
+            counts["state_files_cleared"] = 0
+            for _path, state in self._state_stores():
+                state.forget_learner(subject_id)
+                counts["state_files_cleared"] += 1
         return counts
 
     def _offline_tables(self) -> list[tuple[str, Path]]:
@@ -196,6 +193,44 @@ class FeatureStoreSubjectHandler:
                 yield path, state
             finally:
                 state.close()
+
+
+class ConsumerStateSubjectHandler:
+    """A feature consumer's own state (``security.consumer_state_erasure: consumer``): run in the
+    consumer process, which answers for the state on its disk (store
+    ``feature_consumer_state``)."""
+
+    store = "feature_consumer_state"
+
+    def __init__(self, consumer: FeatureConsumer, *, name: str, limit: int = EXPORT_LIMIT):
+        self.consumer = consumer
+        self.name = name
+        self.limit = limit
+
+    def export_subject(self, subject_id: str) -> dict[str, Any]:
+        found = state_record(self.name, self.consumer.learner_record(subject_id, limit=self.limit))
+        return {"consumer_state": [] if found is None else [found]}
+
+    def erase_subject(self, subject_id: str, pseudonym: str) -> dict[str, int]:
+        return self.consumer.forget_learner(subject_id)
+
+
+def state_record(
+    name: str, record: tuple[LearnerActivity | None, list[tuple[str, str]], bool]
+) -> dict[str, Any] | None:
+    """A consumer state's record of a learner (:meth:`StateStore.learner_record`), JSON-ready;
+    None when it holds nothing about them."""
+    activity, mastery, more = record
+    if activity is None and not mastery:
+        return None
+    return {
+        "file": name,
+        "activity": None if activity is None else _activity(activity),
+        "mastery": {
+            "rows": [{"skill_id": s, "updated_at": ts} for s, ts in mastery],
+            "truncated": more,
+        },
+    }
 
 
 def _offline_table(folder: Path, name: str) -> ds.Dataset | None:

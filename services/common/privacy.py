@@ -98,10 +98,11 @@ def handle_request(bus: EventBus, handler: SubjectDataHandler, payload: bytes) -
     bus.publish(PRIVACY_RESULT_TOPIC, request.pseudonym, result.model_dump_json().encode())
 
 
-def subscribe_handler(bus: EventBus, handler: SubjectDataHandler) -> None:
-    """Subscribe ``handler`` to erasure requests (consumer group ``privacy-<store>``)."""
+def subscribe_handler(bus: EventBus, handler: SubjectDataHandler, *, group: str = "") -> None:
+    """Subscribe ``handler`` to erasure requests (consumer group ``group``, by default
+    ``privacy-<store>``; a store kept per process needs a group per process)."""
     bus.subscribe(
         PRIVACY_REQUEST_TOPIC,
-        f"privacy-{handler.store}",
+        group or f"privacy-{handler.store}",
         lambda payload: handle_request(bus, handler, payload),
     )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from learnloop.settings import Settings
 from services.common.db import Database, utcnow
 from services.common.events import PRIVACY_REQUEST_TOPIC
 from services.common.outbox import enqueue
@@ -27,10 +29,25 @@ ERASURE_STORES = (
     "lake",
     "feature_store",
 )
+CONSUMER_STATE_STORE = "feature_consumer_state"
+
+
+def erasure_stores(settings: Settings) -> tuple[str, ...]:
+    """The stores that answer each erasure request under ``settings`` (the feature consumers
+    answer for their own state with ``security.consumer_state_erasure: consumer``)."""
+    if settings.security.consumer_state_erasure == "consumer":
+        return (*ERASURE_STORES, CONSUMER_STATE_STORE)
+    return ERASURE_STORES
 
 
 def request_erasure(
-    session: Session, *, subject_id: str, pseudonym: str, actor: str, request_id: str | None
+    session: Session,
+    *,
+    subject_id: str,
+    pseudonym: str,
+    actor: str,
+    request_id: str | None,
+    stores: Sequence[str] = ERASURE_STORES,
 ) -> PrivacyRequest:
     """Record the request and its audit entry, and queue the fan-out event (one transaction)."""
     request = DataSubjectRequest(subject_id=subject_id, pseudonym=pseudonym)
@@ -39,7 +56,7 @@ def request_erasure(
         subject=pseudonym,
         requested_by=actor,
         requested_at=request.requested_at,
-        stores={store: {"status": "pending"} for store in ERASURE_STORES},
+        stores={store: {"status": "pending"} for store in stores},
     )
     repository.add_privacy_request(session, request=row)
     repository.add_audit_entry(
@@ -48,7 +65,7 @@ def request_erasure(
         actor=actor,
         subject=pseudonym,
         request_id=request_id,
-        detail={"privacy_request": row.id, "stores": list(ERASURE_STORES)},
+        detail={"privacy_request": row.id, "stores": list(stores)},
     )
     enqueue(session, Outbox, PRIVACY_REQUEST_TOPIC, pseudonym, request.model_dump_json())
     return row

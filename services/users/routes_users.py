@@ -204,6 +204,7 @@ def erase_user(
         pseudonym=platform.pseudonym(user_id),
         actor=platform.pseudonym(principal.subject),
         request_id=request_id_var.get(),
+        stores=privacy.erasure_stores(platform.settings),
     )
     session.commit()
     outbox.kick()

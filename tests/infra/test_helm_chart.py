@@ -241,6 +241,8 @@ def test_production_settings_are_accepted_by_the_app(
     assert settings.lake_uri.startswith("s3://")
     assert settings.progress.backend == "dynamodb"
     assert settings.features.online_store == "redis"
+    # feature-consumer pods own their state: they erase it, the identity service awaits them
+    assert settings.security.consumer_state_erasure == "consumer"
 
 
 def _parse(args: list[str]) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from testkit.events import make_events
 from testkit.paced import produce_paced
-from testkit.streaming import kafka_settings, read_all, wait_caught_up
+from testkit.streaming import kafka_env, kafka_settings, read_all, wait_caught_up
 
 from features.events import LearningEvent
 from features.feature_repo.names import LEARNER_ACTIVITY_FEATURES
@@ -54,12 +54,7 @@ def _env(kafka: KafkaSettings, data_dir: Path, dataset_dir: Path) -> dict[str, s
         "LEARNLOOP_DATASET_DIR": str(dataset_dir),
         "LEARNLOOP_LOG_JSON": "false",
         "LEARNLOOP_LAKE__URI": str(data_dir / "lake"),
-        "LEARNLOOP_KAFKA__BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
-        "LEARNLOOP_KAFKA__LEARNING_EVENT_TOPIC": kafka.learning_event_topic,
-        "LEARNLOOP_KAFKA__PROGRESS_UPDATE_TOPIC": kafka.progress_update_topic,
-        "LEARNLOOP_KAFKA__PARTITIONS": str(kafka.partitions),
-        "LEARNLOOP_KAFKA__SESSION_TIMEOUT_MS": "6000",
-        "LEARNLOOP_KAFKA__HEARTBEAT_INTERVAL_MS": "1000",
+        **kafka_env(kafka),
         "LEARNLOOP_INGEST__SINK_GROUP": GROUPS["sink"],
         "LEARNLOOP_INGEST__FEATURES_GROUP": GROUPS["features"],
         "LEARNLOOP_PROGRESS__CONSUMER_GROUP": GROUPS["progress"],

@@ -30,6 +30,19 @@ def kafka_settings(port: int, **overrides: object) -> KafkaSettings:
     return kafka
 
 
+def kafka_env(kafka: KafkaSettings) -> dict[str, str]:
+    """``LEARNLOOP_KAFKA__*`` variables that point a learnloop process at ``kafka``'s broker and
+    topics (quick group joins, as in tests)."""
+    return {
+        "LEARNLOOP_KAFKA__BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        "LEARNLOOP_KAFKA__LEARNING_EVENT_TOPIC": kafka.learning_event_topic,
+        "LEARNLOOP_KAFKA__PROGRESS_UPDATE_TOPIC": kafka.progress_update_topic,
+        "LEARNLOOP_KAFKA__PARTITIONS": str(kafka.partitions),
+        "LEARNLOOP_KAFKA__SESSION_TIMEOUT_MS": "6000",
+        "LEARNLOOP_KAFKA__HEARTBEAT_INTERVAL_MS": "1000",
+    }
+
+
 def produce_events(
     kafka: KafkaSettings, events: Sequence[LearningEvent], *, raw: Sequence[bytes] = ()
 ) -> None:

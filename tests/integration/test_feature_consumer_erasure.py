@@ -1,0 +1,147 @@
+"""GDPR erasure reaches a feature consumer's own state (``security.consumer_state_erasure:
+consumer``, as in Kubernetes where each consumer pod keeps its state on its own disk).
+
+The real consumer process (``learnloop ingest features``) reads two learners' events and mastery
+updates from the session's broker; a ``DataSubjectRequest`` for one of them, published twice,
+leaves the other's state intact and is answered twice on ``DataSubjectRequestResult`` by store
+``feature_consumer_state``: the rows deleted, then nothing left to delete.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from testkit.events import make_events
+from testkit.streaming import kafka_env, kafka_settings, produce_events
+
+from features.events import ProgressUpdateEvent
+from features.streaming import EventProducer, encode
+from learnloop.localstack import ManagedProcess, free_port
+from learnloop.settings import KafkaSettings
+from services.common.events import PRIVACY_REQUEST_TOPIC, PRIVACY_RESULT_TOPIC
+from services.common.kafka_bus import KafkaEventBus
+from services.common.privacy import DataSubjectRequest, DataSubjectResult
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+STORE = "feature_consumer_state"
+
+
+def _consumer_process(kafka: KafkaSettings, data_dir: Path, group: str) -> ManagedProcess:
+    port = free_port()
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "LEARNLOOP_DATA_DIR": str(data_dir),
+        "LEARNLOOP_LOG_JSON": "false",
+        **kafka_env(kafka),
+        "LEARNLOOP_INGEST__FEATURES_GROUP": group,
+        "LEARNLOOP_INGEST__BATCH_SIZE": "100",
+        "LEARNLOOP_INGEST__FLUSH_INTERVAL_S": "0.2",
+        "LEARNLOOP_SECURITY__CONSUMER_STATE_ERASURE": "consumer",
+    }
+    argv = [sys.executable, "-m", "learnloop.cli", "ingest", "features", "--metrics-port"]
+    return ManagedProcess(
+        "features", [*argv, str(port)], port=port, log_path=data_dir / "features.log",
+        env=env, cwd=ROOT, startup_timeout=60,
+    ).start()  # fmt: skip
+
+
+def _rows(state: Path) -> dict[str, tuple[int, int]]:
+    """Per learner: (aggregate rows, mastery rows) in the consumer's state file."""
+    if not state.exists():
+        return {}
+    try:
+        with sqlite3.connect(state, timeout=5) as db:
+            learners = dict(db.execute("SELECT learner_id, 1 FROM learner").fetchall())
+            mastery = dict(
+                db.execute("SELECT learner_id, count(*) FROM mastery GROUP BY learner_id")
+            )
+    except sqlite3.OperationalError:  # tables not created yet
+        return {}
+    return {k: (learners.get(k, 0), mastery.get(k, 0)) for k in {*learners, *mastery}}
+
+
+def _wait(
+    condition: Callable[[], bool], what: str, process: ManagedProcess, *, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.running, process.log_tail()
+        assert time.monotonic() < deadline, f"{what}:\n{process.log_tail()}"
+        time.sleep(0.2)
+
+
+def _results(kafka: KafkaSettings, request_id: uuid.UUID, want: int) -> list[DataSubjectResult]:
+    """The consumer store's answers to ``request_id`` (waits for ``want`` of them)."""
+    reader = Consumer(
+        {
+            **kafka.client_config(),
+            "group.id": f"reader-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+        }
+    )
+    topic = reader.list_topics(PRIVACY_RESULT_TOPIC, timeout=10).topics[PRIVACY_RESULT_TOPIC]
+    reader.assign(
+        [TopicPartition(PRIVACY_RESULT_TOPIC, p, OFFSET_BEGINNING) for p in topic.partitions]
+    )
+    found: list[DataSubjectResult] = []
+    deadline = time.monotonic() + 30
+    try:
+        while len(found) < want and time.monotonic() < deadline:
+            message = reader.poll(0.5)
+            if message is None or message.error() or not message.value():
+                continue
+            result = DataSubjectResult.model_validate_json(message.value() or b"")
+            if result.request_id == request_id and result.store == STORE:
+                found.append(result)
+    finally:
+        reader.close()
+    return found
+
+
+def test_feature_consumer_erases_a_learner_from_its_own_state(
+    broker: ManagedProcess, tmp_path: Path
+) -> None:
+    kafka = kafka_settings(broker.port, partitions=2)
+    events = make_events(40, learners=2)  # learners l0 and l1
+    updates = [
+        ProgressUpdateEvent(
+            learner_id=learner, skill_id=skill, mastery=0.6, model_name="bkt",
+            model_version="1", cause_event_id=events[0].event_id, timestamp=events[0].timestamp,
+        )
+        for learner in ("l0", "l1")
+        for skill in ("s1", "s2")
+    ]  # fmt: skip
+    produce_events(kafka, events)
+    with EventProducer(kafka) as producer:
+        producer.send_all([encode(u, kafka.progress_update_topic) for u in updates])
+    group = f"erasure-features-{uuid.uuid4().hex[:6]}"
+    state = tmp_path / "state" / f"{group}.sqlite"
+    process = _consumer_process(kafka, tmp_path, group)
+    bus = KafkaEventBus(kafka)
+    try:
+        both = {"l0": (1, 2), "l1": (1, 2)}
+        _wait(lambda: _rows(state) == both, "state of both learners", process, timeout=50)
+        request = DataSubjectRequest(subject_id="l0", pseudonym="pn-l0")
+        for _ in range(2):  # redelivered / re-requested: harmless
+            bus.publish(
+                PRIVACY_REQUEST_TOPIC, request.pseudonym, request.model_dump_json().encode()
+            )
+        first, second = _results(kafka, request.request_id, want=2)
+        assert process.running, process.log_tail()
+    finally:
+        bus.stop()
+        process.stop()
+
+    assert (first.status, first.pseudonym) == ("done", "pn-l0")
+    assert first.counts == {"learner_rows_deleted": 1, "mastery_rows_deleted": 2}
+    assert second.status == "done"
+    assert second.counts == {"learner_rows_deleted": 0, "mastery_rows_deleted": 0}
+    assert _rows(state) == {"l1": (1, 2)}
