@@ -11,6 +11,7 @@ Returns ``None`` while ``models.policy`` (issue 5) is not installed.
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +36,6 @@ def learning_gain(
         Catalog,
         ContentItem,
         KTMasteryTracker,
-        LearnerState,
         ZPDReranker,
     )
 
@@ -72,9 +72,7 @@ def learning_gain(
 
     def choose(s: LearnerSimulator, learner: str) -> str:
         st = states[learner]
-        states[learner] = LearnerState(
-            st.mastery, st.last_practiced, st.seen, days(s, s.now(learner)), st.model_state
-        )
+        states[learner] = replace(st, now=days(s, s.now(learner)))
         item = policy.next_item(states[learner])
         return item.item_id if item is not None else sim.items[0].id
 
