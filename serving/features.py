@@ -173,11 +173,14 @@ class _View:
 
         conn = self.online._get_conn(self.config)
         found: dict[bytes, tuple[Any, dict[str, Any]]] = {}
+        # only the features asked for (the mastery view also stores the model version: half
+        # the rows to convert); the primary key (entity_key, feature_name) answers both
         query = (
             f'SELECT entity_key, feature_name, value, event_ts FROM "{self.table}" '  # noqa: S608
-            f"WHERE entity_key IN ({','.join('?' * len(keys))})"
+            f"WHERE entity_key IN ({','.join('?' * len(keys))}) "
+            f"AND feature_name IN ({','.join('?' * len(self.features))})"
         )
-        for key, feature, blob, stamp in conn.execute(query, keys):
+        for key, feature, blob, stamp in conn.execute(query, [*keys, *self.features]):
             value = Value()
             value.ParseFromString(blob)
             entry = found.setdefault(key, (stamp, {}))
