@@ -93,5 +93,6 @@ def test_batched_reads_equal_feast_online_features(
     assert reader("cy", [], True)[0] == activity
     assert reader("ada", [], False) == (None, {}, {})
     if backend == "sqlite":  # reads memory-mapped (the connection Feast and the reader share)
-        conn = store._get_provider().online_store._get_conn(store.config)
+        online: Any = store._get_provider().online_store
+        conn = online._get_conn(store.config)
         assert conn.execute("PRAGMA mmap_size").fetchone()[0] > 0
