@@ -11,6 +11,7 @@ Unknown items in a history are ignored; an empty history is a cold start.
 
 Models: ``popularity``, ``itemknn``, ``als`` / ``bpr`` (implicit), ``transitions``
 (multi-gap Markov + optional skill term, ``fit(..., item_groups={item: skill})``),
+``context`` (windowed bidirectional co-occurrence with the learner's recent items),
 ``sasrec`` (torch; ``fit(..., validation=(histories, targets))`` for early stopping) and
 ``blend`` (weighted probabilities, ``select_weights`` on validation data).
 """
