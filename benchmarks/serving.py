@@ -333,8 +333,8 @@ async def open_loop(
         else:
             errors += 1
 
+    gc_before = gc_pauses(await metrics()) if metrics else (0.0, 0.0)  # before the CPU window
     began, cpu_before = time.perf_counter(), cpu() if cpu else 0.0
-    gc_before = gc_pauses(await metrics()) if metrics else (0.0, 0.0)
     if pauses:
         pauses.lap()
     in_flight: set[asyncio.Task[None]] = set()
