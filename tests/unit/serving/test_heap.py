@@ -13,11 +13,16 @@ from serving import heap
 
 @pytest.fixture
 def gc_state() -> Iterator[None]:
-    thresholds, callbacks = gc.get_threshold(), list(gc.callbacks)
+    """No automatic collections and no timer from earlier tests: only the test's own count."""
+    thresholds, callbacks, enabled = gc.get_threshold(), list(gc.callbacks), gc.isenabled()
+    gc.callbacks[:] = [c for c in callbacks if not isinstance(c, heap._PauseTimer)]
+    gc.disable()
     yield
     gc.set_threshold(*thresholds)
     gc.callbacks[:] = callbacks
     gc.unfreeze()
+    if enabled:
+        gc.enable()
 
 
 def pauses(service: str, generation: int) -> float:
