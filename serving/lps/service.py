@@ -15,7 +15,7 @@ import bentoml
 from learnloop.settings import get_settings
 from learnloop.web.security_tls import grpc_channel_credentials
 from serving import heap
-from serving.bento import prepare_worker, service_config, settle_heap
+from serving.bento import prepare_worker, service_config
 from serving.factory import breaker, content_index
 from serving.grpc_client import ResClient
 from serving.lps.http import create_lps_app
@@ -63,8 +63,7 @@ class LPS:
             self.replan = ReplanConsumer(self.settings, self.service)
             self.replan.start()
         app.state.paths = self.service
-        settle_heap()
-        heap.tune()
+        heap.settle()
         logger.info("LPS calling RES at %s", self.settings.res_grpc_address)
 
     @bentoml.on_shutdown

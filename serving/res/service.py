@@ -18,7 +18,7 @@ import grpc
 from learnloop.settings import get_settings
 from learnloop.web.security_tls import grpc_server_credentials
 from serving import heap
-from serving.bento import prepare_worker, service_config, settle_heap
+from serving.bento import prepare_worker, service_config
 from serving.factory import res_runtime
 from serving.res.grpc_server import start_grpc_server
 from serving.res.http import create_res_app
@@ -55,8 +55,7 @@ class RES:
             self.runtime, address, grpc_server_credentials(self.settings)
         )
         self._reloader = asyncio.create_task(self.runtime.run_reloader())
-        settle_heap()
-        heap.tune()
+        heap.settle()
         logger.info("RES gRPC on %s; polling alias %r", address, serving.alias)
 
     @bentoml.on_shutdown

@@ -52,3 +52,10 @@ def test_tune_raises_thresholds_and_freeze_takes_live_objects(gc_state: None) ->
     frozen = gc.get_freeze_count()
     heap.freeze_loaded()
     assert gc.get_freeze_count() >= frozen + len(kept)
+
+
+def test_settle_freezes_the_start_up_heap_and_raises_thresholds(gc_state: None) -> None:
+    alive = [[i] for i in range(1000)]
+    heap.settle()
+    assert gc.get_threshold() == heap.THRESHOLDS
+    assert gc.get_freeze_count() >= len(alive)
