@@ -21,10 +21,9 @@ from pathlib import Path
 import pytest
 from testkit.events import make_events
 from testkit.paced import produce_paced
-from testkit.s3_broker import s3_broker_storage
+from testkit.s3_broker import S3BrokerStorage, s3_broker_storage
 from testkit.streaming import kafka_settings, read_all, wait_caught_up
 
-from features.feature_repo.names import LEARNER_ACTIVITY_FEATURES
 from features.lake import Lake
 from features.lake.sink import LEARNING_EVENTS_SINK, LakeSink
 from features.streaming import (
@@ -34,18 +33,28 @@ from features.streaming import (
     encode,
 )
 from learnloop.localstack import ManagedProcess, free_port, start_broker
-from learnloop.settings import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def _crash_and_restart(
+    brokers: list[ManagedProcess], directory: Path, s3: S3BrokerStorage, producing: threading.Thread
+) -> None:
+    """SIGKILL ``brokers[0]``, restart it on the same port and storage, let the producer finish."""
+    port = brokers[0].port
+    brokers[0].kill()
+    time.sleep(0.5)
+    brokers[0] = start_broker(directory, port=port, storage=s3.storage, env=s3.env)
+    producing.join(timeout=180)
+    assert not producing.is_alive()
 
 
 def test_lake_sink_through_a_broker_crash_stores_each_acknowledged_event_once(
     s3_server: ManagedProcess, tmp_path: Path
 ) -> None:
     s3 = s3_broker_storage(s3_server)
-    storage, env = s3.storage, s3.env
     port = free_port()
-    brokers = [start_broker(tmp_path / "b0", port=port, storage=storage, env=env)]
+    brokers = [start_broker(tmp_path / "b0", port=port, storage=s3.storage, env=s3.env)]
     try:
         kafka = kafka_settings(port, partitions=2, idempotent_producer=False)
         topic = kafka.learning_event_topic
@@ -76,11 +85,7 @@ def test_lake_sink_through_a_broker_crash_stores_each_acknowledged_event_once(
             while sink.stats.written == 0:  # crash once the sink is mid-stream
                 assert time.monotonic() < deadline, "the sink never started writing"
                 time.sleep(0.05)
-            brokers[0].kill()
-            time.sleep(0.5)
-            brokers[0] = start_broker(tmp_path / "b1", port=port, storage=storage, env=env)
-            producing.join(timeout=180)
-            assert not producing.is_alive()
+            _crash_and_restart(brokers, tmp_path / "b1", s3, producing)
             in_topic = read_all(kafka, topic, idle_s=6)
             wait_caught_up(kafka, group, topic, len(in_topic), timeout=120)
             consumer.stop()
@@ -99,12 +104,18 @@ def test_all_consumers_through_a_broker_crash_apply_each_acknowledged_event_once
     s3_server: ManagedProcess, dataset_dir: Path, tmp_path: Path
 ) -> None:
     """Lake sink, feature consumer and progress (real processes) live through a broker crash."""
-    from reliability.test_stream_exactly_once import GROUPS, _env, _events, _process, _scalar
+    from reliability.test_stream_exactly_once import (
+        GROUPS,
+        _env,
+        _events,
+        _online_event_counts,
+        _process,
+        _scalar,
+    )
 
     s3 = s3_broker_storage(s3_server)
-    storage, s3_env = s3.storage, s3.env
     port = free_port()
-    brokers = [start_broker(tmp_path / "b0", port=port, storage=storage, env=s3_env)]
+    brokers = [start_broker(tmp_path / "b0", port=port, storage=s3.storage, env=s3.env)]
     running: dict[str, ManagedProcess] = {}
     try:
         kafka = kafka_settings(port, partitions=2, idempotent_producer=False)
@@ -132,11 +143,7 @@ def test_all_consumers_through_a_broker_crash_apply_each_acknowledged_event_once
         producing.start()
         time.sleep(2.0)
         crashed_mid_stream = producing.is_alive()
-        brokers[0].kill()
-        time.sleep(0.5)
-        brokers[0] = start_broker(tmp_path / "b1", port=port, storage=storage, env=s3_env)
-        producing.join(timeout=180)
-        assert not producing.is_alive()
+        _crash_and_restart(brokers, tmp_path / "b1", s3, producing)
         in_topic = read_all(kafka, topic, idle_s=6)
         # Generous: after the restart, moto (tansu's S3) serves the catch-up on a shared core.
         for group in GROUPS.values():
@@ -166,12 +173,5 @@ def test_all_consumers_through_a_broker_crash_apply_each_acknowledged_event_once
     causes = Counter(json.loads(m.value() or b"")["cause_event_id"] for m in updates)
     assert set(causes) == {str(e.event_id) for e in answers}
 
-    from features.feature_repo.store import open_store
-
-    store = open_store(Settings(data_dir=tmp_path))
     per_learner = Counter(e.learner_id for e in stored)
-    online = store.get_online_features(
-        features=[f"learner_activity_fv:{f}" for f in LEARNER_ACTIVITY_FEATURES],
-        entity_rows=[{"learner_id": learner} for learner in sorted(per_learner)],
-    ).to_dict()
-    assert dict(zip(online["learner_id"], online["event_count"], strict=True)) == per_learner
+    assert _online_event_counts(tmp_path, per_learner) == per_learner

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -88,6 +89,21 @@ def _scalar(path: Path, query: str) -> int:
     except sqlite3.OperationalError:  # tables not created yet
         return 0
     return int(row[0] or 0) if row else 0
+
+
+def _online_event_counts(data_dir: Path, learners: Iterable[str]) -> dict[str, int]:
+    """``event_count`` per learner in the Feast online store under ``data_dir``."""
+    from features.feature_repo.store import open_store
+
+    online = (
+        open_store(Settings(data_dir=data_dir))
+        .get_online_features(
+            features=[f"learner_activity_fv:{f}" for f in LEARNER_ACTIVITY_FEATURES],
+            entity_rows=[{"learner_id": learner} for learner in sorted(learners)],
+        )
+        .to_dict()
+    )
+    return dict(zip(online["learner_id"], online["event_count"], strict=True))
 
 
 def _produce(kafka: KafkaSettings, events: list[LearningEvent], acked: list[str]) -> None:
@@ -164,15 +180,8 @@ def test_acknowledged_events_exactly_once_in_lake_features_and_progress(
     assert set(causes) == {str(e.event_id) for e in answers}
 
     # feature store (Feast online): per-learner event counts are the stored events'
-    from features.feature_repo.store import open_store
-
-    store = open_store(Settings(data_dir=tmp_path))
     per_learner = Counter(e.learner_id for e in stored)
-    online = store.get_online_features(
-        features=[f"learner_activity_fv:{f}" for f in LEARNER_ACTIVITY_FEATURES],
-        entity_rows=[{"learner_id": learner} for learner in sorted(per_learner)],
-    ).to_dict()
-    assert dict(zip(online["learner_id"], online["event_count"], strict=True)) == per_learner
+    assert _online_event_counts(tmp_path, per_learner) == per_learner
 
     # poison: in the dead-letter topic with the reason, once per consumer group that rejects it
     reasons: dict[bytes, set[str]] = {}
