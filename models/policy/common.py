@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 from models.policy.catalog import Catalog
 from models.policy.dag import PrerequisiteMap
@@ -59,13 +60,19 @@ class SkillPolicy:
         self.estimator = estimator
         self.mastery_threshold = mastery_threshold
         self.default_threshold = default_threshold
+        # threshold() runs for every skill of a plan: decide mapping-or-number once, here
+        self._thresholds: Mapping[str, float] | None = (
+            mastery_threshold if isinstance(mastery_threshold, Mapping) else None
+        )
         self.min_attempts = min_attempts
         self.enough_attempts = enough_attempts
         self.enough_correct = enough_correct
 
     def threshold(self, skill: str) -> float:
         """Mastery threshold of ``skill``."""
-        return per_skill(self.mastery_threshold, skill, self.default_threshold)
+        if self._thresholds is None:
+            return float(cast(float, self.mastery_threshold))
+        return float(self._thresholds.get(skill, self.default_threshold))
 
     def mastery(self, state: LearnerState, skill: str) -> float:
         """The learner's mastery of ``skill`` (the estimator's prior if unseen)."""

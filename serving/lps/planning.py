@@ -70,18 +70,6 @@ def plan_to_dict(path: LearningPath) -> dict[str, Any]:
     }
 
 
-class ServingPlanner(PathPlanner):
-    """:class:`PathPlanner` with per-skill thresholds read from a plain dict (a plan reads the
-    threshold of every skill of the graph; the generic lookup checks for a ``Mapping``)."""
-
-    def __init__(self, *args: Any, mastery_threshold: dict[str, float], **kwargs: Any) -> None:
-        super().__init__(*args, mastery_threshold=mastery_threshold, **kwargs)
-        self._thresholds = mastery_threshold
-
-    def threshold(self, skill: str) -> float:
-        return self._thresholds.get(skill, self.default_threshold)
-
-
 class PathService:
     """Plans, stores and re-plans paths (see the module docstring)."""
 
@@ -98,7 +86,7 @@ class PathService:
         self.res = res
         model = skill_model(index, None)
         self.estimator = ArrayEstimator(index, model)
-        self.planner = ServingPlanner(
+        self.planner = PathPlanner(
             index.prerequisites,
             index.catalog,
             self.estimator,
