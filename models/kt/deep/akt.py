@@ -36,6 +36,7 @@ class AKTNet(KTNet):
         final_fc_dim: int,
         dropout: float,
         l2: float,
+        final_fc_dim2: int = 256,
     ) -> None:
         super().__init__()
         self.embed = RaschEmbedding(n_skills, n_problems, d_model, l2)
@@ -45,7 +46,7 @@ class AKTNet(KTNet):
 
         self.encoder = nn.ModuleList([layer() for _ in range(n_blocks)])
         self.retriever = nn.ModuleList([layer() for _ in range(2 * n_blocks)])
-        self.out = output_mlp(2 * d_model, final_fc_dim, 256, dropout)
+        self.out = output_mlp(2 * d_model, final_fc_dim, final_fc_dim2, dropout)
 
     def regularization(self) -> torch.Tensor:
         return self.embed.penalty()
@@ -161,6 +162,7 @@ class AKT(DeepKTModel):
             "n_heads": 8,
             "d_ff": 1024,
             "final_fc_dim": 512,
+            "final_fc_dim2": 256,
             "dropout": 0.05,
             "l2": 1e-5,
             "compile": False,
@@ -179,6 +181,7 @@ class AKT(DeepKTModel):
             self.final_fc_dim,
             self.dropout,
             self.l2,
+            self.final_fc_dim2,
         )
         for module in net.modules():
             if hasattr(module, "monotonic"):

@@ -211,18 +211,22 @@ class MultiHeadAttention(nn.Module):
         distance = torch.arange(n, 0, -1, dtype=q.dtype)
         if self_kv is not None:
             distance = torch.cat([distance, distance.new_zeros(1)])
+        neg_distance = -distance
         rate = -F.softplus(self.gammas).unsqueeze(0)  # (1, H, 1, 1)
         kt = k.transpose(-2, -1)
-        for lo in range(0, q.shape[2], CANDIDATE_CHUNK):
-            hi = lo + CANDIDATE_CHUNK
+        rows = max(1, CANDIDATE_CHUNK // (self.h * (n + 1)))
+        for lo in range(0, q.shape[2], rows):
+            hi = lo + rows
             qc = q[:, :, lo:hi] * (1.0 / math.sqrt(self.d_k))
             scores = qc @ kt
             if self_kv is not None:
                 own = (qc * self_kv[0][:, :, lo:hi]).sum(-1, keepdim=True)
                 scores = torch.cat([scores, own], dim=-1)
             mass = torch.softmax(scores, dim=-1).cumsum_(-1)
-            # sqrt(max(distance * (1 - cumulative mass), 0)), one pass for the product
-            decay = torch.addcmul(distance, mass, distance, value=-1.0, out=mass)
+            # sqrt(max(distance * (1 - cumulative mass), 0)) with 1 - mass first, as in
+            # monotonic_scores (d - m * d loses precision where the mass is close to 1, and
+            # the square root amplifies it)
+            decay = mass.sub_(1.0).mul_(neg_distance)
             decay.clamp_min_(0.0).sqrt_().mul_(rate).exp_().clamp_min_(1e-5)
             attn = torch.softmax(scores.mul_(decay), dim=-1)
             res = attn[..., :n] @ v
@@ -232,7 +236,9 @@ class MultiHeadAttention(nn.Module):
         return out
 
 
-CANDIDATE_CHUNK = 128  # queries per chunk of :meth:`MultiHeadAttention._monotonic_candidates`
+# scores per chunk of :meth:`MultiHeadAttention._monotonic_candidates` (queries x heads x keys):
+# large enough to amortise the per-op overhead, small enough to stay in the L2 cache
+CANDIDATE_CHUNK = 128 * 8 * 200
 
 
 class TransformerLayer(nn.Module):

@@ -92,6 +92,8 @@ class KTNet(nn.Module):
             return rows(skills, problems)
         every = torch.arange(n_skills + 1)
         table = self.online_table("questions", lambda: rows(every, torch.zeros_like(every)))
+        if skills.numel() == n_skills and torch.equal(skills, every[1:]):  # all: no copy
+            return tuple(t[1:] for t in table)
         return tuple(t.index_select(0, skills) for t in table)
 
     @abstractmethod

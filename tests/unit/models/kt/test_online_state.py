@@ -11,6 +11,7 @@ import torch
 from testkit.kt import simulator_sequences, split
 
 from models.kt import InteractionSequence, KTEvent, make_model
+from models.kt.deep import attention
 from models.kt.deep.base import DeepKTModel, DeepState, KTNet, window_rows
 
 MAX_LEN = 10  # small windows: 3 * MAX_LEN rows cross several slides / rebases
@@ -131,6 +132,28 @@ def test_batched_query_of_every_skill_equals_a_full_forward(
     if not with_problems:  # mastery is this query
         mastery = list(model.mastery(state).values())
         assert mastery == pytest.approx(torch.sigmoid(fast).tolist(), abs=TOL)
+
+
+def test_mastery_of_some_skills_equals_their_mastery_among_all(model: DeepKTModel) -> None:
+    """A subset reads its rows of the per-skill tables; all skills read the tables whole."""
+    state = model.state_from_history(_history(model, MAX_LEN - 1))
+    every = model.mastery(state)
+    some = model.mastery(state, [3, 1, 3])
+    assert some == pytest.approx({k: every[k] for k in (3, 1)}, abs=TOL)
+
+
+def test_candidates_split_into_chunks_give_the_same_query(
+    model: DeepKTModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AKT's monotonic attention runs the candidates in chunks of ``CANDIDATE_CHUNK`` scores."""
+    state = model.state_from_history(_history(model, MAX_LEN - 1))
+    assert isinstance(state, DeepState)
+    zeros = torch.zeros(model.n_skills_, dtype=torch.long)
+    whole = _fast_query(model, state, zeros)
+    monkeypatch.setattr(attention, "CANDIDATE_CHUNK", 3 * MAX_LEN)  # a few rows per chunk
+    chunked = _fast_query(model, state, zeros)
+    assert torch.allclose(chunked, whole, atol=TOL)
+    assert torch.allclose(chunked, _full_query(model, state, zeros), atol=TOL)
 
 
 def test_query_tables_follow_new_parameters(model: DeepKTModel) -> None:
