@@ -18,6 +18,11 @@ is handled is the network's ``streaming`` policy:
   only (:func:`window_rows`), so incremental updates and :meth:`state_from_history` agree.
 
 In every case the cache equals a full re-encode of the state's rows (tested to 1e-5).
+
+The mastery query sends one candidate row per skill through the layers: for the attention
+models its cost is skills x heads x window rows scores plus the per-skill MLPs, so on a
+many-skill dataset the size is chosen under the online latency budget (the benchmark's
+``DATASET_CANDIDATES``: sizes that meet it, best on valid among them).
 """
 
 from __future__ import annotations
