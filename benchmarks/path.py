@@ -2,13 +2,14 @@
 
 Per seed, one simulated world (default ``SimulatorConfig``: 20 skills in 4 layers, 200 items):
 
-1. **History**: a separate cohort of the same world answers random items; its log trains BKT
-   (``models.kt``), per-item difficulty offsets and item popularity, and is mined for
-   prerequisites (``knowledge_graph.mining``: co-tags + precedence on BKT mastery snapshots).
+1. **History**: a separate cohort of the same world answers random items; its log trains the
+   policy's learner model (``KT_MODEL``, a ``models.kt`` model: PFA), BKT (learning rates and
+   mining), per-item difficulty offsets and item popularity, and is mined for prerequisites
+   (``knowledge_graph.mining``: co-tags + precedence on BKT mastery snapshots).
 2. **Evaluation**: ``N`` fresh learners × ``T`` steps (sessions with gaps, forgetting) under each
    policy, from the same start state (``clone``): random, popularity, curriculum (the
    simulator's syllabus in DAG order, easiest items first), our KT+ZPD policy
-   (``models.policy.AdaptivePolicy``: BKT mastery, prerequisite filter, ZPD, spaced review,
+   (``models.policy.AdaptivePolicy``: PFA mastery, prerequisite filter, ZPD, spaced review,
    diversity) with the curated graph (the simulator's DAG, standing in for the course-plan
    graph) and with the mined graph, and an oracle that greedily maximises the true expected
    learning gain from the simulator's true state, graph and parameters.
@@ -69,7 +70,10 @@ DAY = 86_400.0
 TARGETS = {"gain_ratio_vs_curriculum": 1.3, "gain_ratio_vs_oracle": 0.8, "prereq_f1": 0.7}
 # Chosen on tuning seeds (see --tune), never on the reported seeds.
 POLICY_PARAMS: dict[str, Any] = {
-    "mastery_threshold": 0.95,
+    # on PFA's P(correct) of an average item of the skill; seeds 100-107, 60 learners:
+    # PFA 1.354x curriculum vs 1.299 with BKT (threshold 0.95); 0.85 and 0.9 tie (the answer
+    # counts below decide most move-ons), 0.75 1.336, 0.8 1.342
+    "mastery_threshold": 0.9,
     "target": 0.8,
     "width": 0.2,
     "zpd_weight": 0.5,
@@ -87,7 +91,10 @@ POLICY_PARAMS: dict[str, Any] = {
 MINER_PARAMS: dict[str, Any] = {"threshold": 0.9, "max_violation": 0.02, "min_support": 20}
 SNAPSHOT_EVERY = 30
 ABILITY_PRIOR = 10.0
-KT_MODEL = "bkt"  # the policy's learner model (models.kt name); mining always uses BKT
+# the policy's learner model (models.kt name; mining and learn rates always use BKT). Seeds
+# 100-107: PFA 1.354x curriculum, Best-LR 1.332, BKT 1.299 (PFA's P(correct) follows practice
+# counts per skill; BKT's P(learned) lags)
+KT_MODEL = "pfa"
 
 
 @dataclass
@@ -266,7 +273,7 @@ def oracle_policy(world: World) -> Callable[[LearnerSimulator, str], str]:
 def run_adaptive(
     world: World, prerequisites: dict[str, list[str]], steps: int, params: dict[str, Any]
 ) -> np.ndarray:
-    """Our KT+ZPD policy: BKT state per learner, updated after every simulated answer."""
+    """Our KT+ZPD policy: learner-model state per learner, updated after every answer."""
     sim = world.sim.clone()
     reranker = ZPDReranker(
         prerequisites,
