@@ -92,8 +92,9 @@ DATASET_CANDIDATES: dict[tuple[str, str], list[dict[str, Any]]] = {
         },
     ],
     # monotonic attention costs ~15 element-wise passes per (skill, head, history row): one
-    # head and a 100-row window (the state holds 50-99 rows) are needed to fit the budget.
-    # One setting: with d_ff 128 and a 64-wide head it measured 5.3 ms, with 2 heads 7.7 ms
+    # head and a 64-row window (the state holds 32-63 rows) are needed to fit the budget, also
+    # with the window full (63 rows: p99 3.6 ms). Not within it: d_ff 128 and a 64-wide head
+    # (5.2 ms with 63 rows), the 100-row window (6.1-6.5 ms), d 64 (5.7-7.1), 2 heads
     ("statics", "akt"): [
         {
             "d_model": 32,
@@ -101,7 +102,7 @@ DATASET_CANDIDATES: dict[tuple[str, str], list[dict[str, Any]]] = {
             "d_ff": 64,
             "final_fc_dim": 32,
             "final_fc_dim2": 32,
-            "max_len": 100,
+            "max_len": 64,
             "lr": 1e-3,
             **DEEP,
         },
