@@ -269,6 +269,12 @@ class TransformerLayer(nn.Module):
     def forward(self, query: torch.Tensor, x: torch.Tensor, apply_ffn: bool = True) -> torch.Tensor:
         """The layer's output from its input ``query`` and ``x = self.attn(...)``, the output
         of any of its attention paths (``forward``, ``attend`` on cached keys, ``candidates``)."""
+        if not self.training:  # the same without the (identity) dropout modules' calls
+            x = self.norm1(query + x)
+            if apply_ffn:
+                inner, outer = cast(nn.Linear, self.ffn[0]), cast(nn.Linear, self.ffn[3])
+                x = self.norm2(outer(inner(x).relu_()).add_(x))
+            return x
         x = self.norm1(query + self.drop(x))
         if apply_ffn:
             x = self.norm2(x + self.drop(self.ffn(x)))
@@ -346,6 +352,6 @@ def head_question_part(mlp: nn.Sequential, x: torch.Tensor) -> torch.Tensor:
 
 def head_logits(mlp: nn.Sequential, h: torch.Tensor, x_part: torch.Tensor) -> torch.Tensor:
     """``mlp(cat([h, x]))`` from ``x``'s :func:`head_question_part` (inference: no dropout)."""
-    first = cast(nn.Linear, mlp[0])
-    z = torch.relu(F.linear(h, first.weight[:, : h.shape[-1]]) + x_part)
-    return cast(torch.Tensor, mlp[3:](z))
+    first, second, last = (cast(nn.Linear, mlp[i]) for i in (0, 3, 6))
+    z = F.linear(h, first.weight[:, : h.shape[-1]]).add_(x_part).relu_()
+    return F.linear(F.linear(z, second.weight, second.bias).relu_(), last.weight, last.bias)
