@@ -62,17 +62,19 @@ CANDIDATES: dict[str, list[dict[str, Any]]] = {
     "akt": [{"d_model": 128, "d_ff": 512, "final_fc_dim": 256, "lr": 1e-3, **DEEP}],
 }
 # Many-skill datasets: the online query (issue 4: mastery of every skill + next item, CPU p99
-# <= 5 ms) costs one attention read per skill, so there the candidates are only sizes whose
-# query meets that budget, measured by kt_support/latency.py on an untrained network of the
-# size (latency does not depend on the weights); among them the best valid AUC is kept, as
-# everywhere (never the test fold). statics (1223 skills): the default sizes measured 7-58 ms.
-DATASET_CANDIDATES: dict[tuple[str, str], list[dict[str, Any]]] = {
-    ("statics", "sakt"): [
+# <= 5 ms) costs one attention read per skill, so for datasets with more than MANY_SKILLS skills
+# the candidates are only sizes whose query meets that budget, measured by
+# kt_support/latency.py on an untrained network of the size with 1223 skills (latency does not
+# depend on the weights); among them the best valid AUC is kept, as everywhere (never the test
+# fold). The default sizes measured 7-58 ms at 1223 skills (statics) and 1-6 ms at 100-110.
+MANY_SKILLS = 500
+COMPACT_CANDIDATES: dict[str, list[dict[str, Any]]] = {
+    "sakt": [
         {"d_model": 64, "n_heads": 4, "lr": 1e-3, **DEEP},
         {"d_model": 64, "n_heads": 2, "lr": 1e-3, **DEEP},
     ],
     # 50 epochs: the d 32 setting was still improving at 30 (~6 s per epoch)
-    ("statics", "simplekt"): [
+    "simplekt": [
         {
             "d_model": 64,
             "n_heads": 2,
@@ -95,7 +97,7 @@ DATASET_CANDIDATES: dict[tuple[str, str], list[dict[str, Any]]] = {
     # head and a 64-row window (the state holds 32-63 rows) are needed to fit the budget, also
     # with the window full (63 rows: p99 3.6 ms). Not within it: d_ff 128 and a 64-wide head
     # (5.2 ms with 63 rows), the 100-row window (6.1-6.5 ms), d 64 (5.7-7.1), 2 heads
-    ("statics", "akt"): [
+    "akt": [
         {
             "d_model": 32,
             "n_heads": 1,
@@ -110,9 +112,12 @@ DATASET_CANDIDATES: dict[tuple[str, str], list[dict[str, Any]]] = {
 }
 
 
-def candidates(name: str, dataset: str) -> list[dict[str, Any]]:
-    """The configurations tried for ``name`` on ``dataset`` (best on valid kept)."""
-    return DATASET_CANDIDATES.get((dataset, name), CANDIDATES[name])
+def candidates(name: str, n_skills: int) -> list[dict[str, Any]]:
+    """The configurations tried for ``name`` on a dataset of ``n_skills`` skills (best on valid
+    kept): the compact sizes within the online budget when there are more than MANY_SKILLS."""
+    if n_skills > MANY_SKILLS and name in COMPACT_CANDIDATES:
+        return COMPACT_CANDIDATES[name]
+    return CANDIDATES[name]
 
 
 QUICK = {
@@ -167,7 +172,7 @@ def run_ours(name: str, fold: KTFold, quick: bool, max_epochs: int | None = None
     train, valid, test = as_rows(fold.train), as_rows(fold.valid), as_rows(fold.test)
     best: dict[str, Any] | None = None
     started = time.perf_counter()
-    tried = candidates(name, fold.dataset)
+    tried = candidates(name, fold.n_skills)
     for i, candidate in enumerate(tried):
         params = dict(candidate)
         if name in DEEP_MODELS:
@@ -290,7 +295,7 @@ def remeasure_latency(args: argparse.Namespace, models: list[str], datasets: lis
                 source = f"stand-in: benchmark setting fitted on {QUICK_LEARNERS} learners"
                 if not saved.is_file():
                     small = subset(fold, QUICK_LEARNERS)
-                    params = dict(candidates(name, dataset)[0])
+                    params = dict(candidates(name, fold.n_skills)[0])
                     if name in DEEP_MODELS:
                         params["max_epochs"] = 1
                     make_model(name, **params).fit(

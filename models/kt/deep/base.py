@@ -22,7 +22,7 @@ In every case the cache equals a full re-encode of the state's rows (tested to 1
 The mastery query sends one candidate row per skill through the layers: for the attention
 models its cost is skills x heads x window rows scores plus the per-skill MLPs, so on a
 many-skill dataset the size is chosen under the online latency budget (the benchmark's
-``DATASET_CANDIDATES``: sizes that meet it, best on valid among them).
+``COMPACT_CANDIDATES`` above 500 skills: sizes that meet it, best on valid among them).
 """
 
 from __future__ import annotations
