@@ -45,7 +45,7 @@ THREADS = None  # models.kt.deep.trainer.default_threads(): free cores, 1 on a b
 ORDER = ["bkt", "pfa", "irt1pl", "irt2pl", "bestlr", "dkt", "dkvmn", "sakt", "simplekt", "akt"]
 
 # Candidate settings per model: each is fitted, the best valid AUC is kept. Deep models have
-# one setting (their cost); their epochs are chosen by early stopping on valid.
+# one or two settings (their cost); their epochs are chosen by early stopping on valid.
 DEEP = {"batch_size": 32, "max_epochs": 30, "patience": 2, "num_threads": THREADS}
 CANDIDATES: dict[str, list[dict[str, Any]]] = {
     "bkt": [{"forgetting": False}, {"forgetting": True}],
@@ -53,7 +53,11 @@ CANDIDATES: dict[str, list[dict[str, Any]]] = {
     "irt1pl": [{}],
     "irt2pl": [{}],
     "bestlr": [{}],
-    "dkt": [{"emb_dim": 100, "hidden_dim": 200, "lr": 2e-3, **DEEP}],
+    # second: pyKT's DKT setting (embedding = hidden = 200, dropout 0.1, lr 1e-3, batch 64)
+    "dkt": [
+        {"emb_dim": 100, "hidden_dim": 200, "lr": 2e-3, **DEEP},
+        {"emb_dim": 200, "hidden_dim": 200, "dropout": 0.1, "lr": 1e-3, **DEEP, "batch_size": 64},
+    ],
     "sakt": [{"d_model": 128, "n_heads": 8, "lr": 1e-3, **DEEP}],
     "simplekt": [{"d_model": 128, "lr": 1e-3, **DEEP}],
     "dkvmn": [{"d_model": 64, "memory_size": 50, "lr": 1e-3, **DEEP}],
@@ -176,7 +180,8 @@ def run_ours(name: str, fold: KTFold, quick: bool, max_epochs: int | None = None
     for i, candidate in enumerate(tried):
         params = dict(candidate)
         if name in DEEP_MODELS:
-            size = f"-c{i + 1}" if tried is not CANDIDATES[name] else ""  # own checkpoint each
+            # every candidate has its own checkpoint (the first default one keeps the plain key)
+            size = f"-c{i + 1}" if i or tried is not CANDIDATES[name] else ""
             key = f"{name}-{fold.dataset}-fold{fold.fold}{size}{'-quick' if quick else ''}.pt"
             params["checkpoint_path"] = str(CACHE / "checkpoints" / key)
             if quick:
