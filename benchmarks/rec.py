@@ -276,7 +276,8 @@ def run_recbole(
         "--out",
         str(out),
     ] + (["--quick"] if quick else [])
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    # RecBole writes log/ and log_tensorboard/ into its working directory: keep them in the cache
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=workdir)
     if done.returncode != 0 or not out.is_file():
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         return [_missing("RecBole", f"failed: {tail[0][:160]}")]
