@@ -8,7 +8,6 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 
@@ -170,18 +169,29 @@ class NetworkXSkillGraph(SkillGraph):
 
     def _read(self, path: Path) -> None:
         try:
-            payload: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            payload = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise GraphError(f"{path} is not a skill graph file: {exc}") from None
-        if payload.get("format") != FORMAT:
-            raise GraphError(f"{path}: format {payload.get('format')!r} is not {FORMAT!r}")
-        for node in payload["skills"]:
-            self._graph.add_node(node.pop("id"), **node)
-        for edge in payload["prerequisites"]:
-            self._graph.add_edge(
-                edge["prerequisite"],
-                edge["dependent"],
-                source=edge.get("source", "manual"),
-                weight=float(edge.get("weight", 1.0)),
-            )
+        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+            found = payload.get("format") if isinstance(payload, dict) else None
+            raise GraphError(f"{path}: format {found!r} is not {FORMAT!r}")
+        try:
+            for node in payload["skills"]:
+                self._graph.add_node(node.pop("id"), **node)
+            for edge in payload["prerequisites"]:
+                self._graph.add_edge(
+                    edge["prerequisite"],
+                    edge["dependent"],
+                    source=edge.get("source", "manual"),
+                    weight=float(edge.get("weight", 1.0)),
+                )
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise GraphError(f"{path}: malformed skill graph file ({exc!r})") from None
+        try:
+            loop = nx.find_cycle(self._graph)
+        except nx.NetworkXNoCycle:
+            loop = []
+        if loop:
+            cycle = [u for u, _ in loop] + [loop[0][0]]
+            raise GraphError(f"{path}: prerequisites contain a cycle: " + " -> ".join(cycle))
         self._content = {c: set(s) for c, s in payload.get("content", {}).items()}

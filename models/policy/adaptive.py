@@ -44,7 +44,9 @@ class AdaptivePolicy:
         return ranked
 
     def next_item(self, state: LearnerState, history: Sequence[str] = ()) -> RankedItem | None:
-        """The single best item (``None`` only for an empty catalog)."""
+        """The single best item; ``None`` when nothing is allowed (an empty catalog, every
+        skill mastered and none due for review, or no content for the skills whose
+        prerequisites are mastered)."""
         ranked = self.recommend(state, history, k=1)
         return ranked[0] if ranked else None
 

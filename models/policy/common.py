@@ -7,7 +7,21 @@ from typing import cast
 
 from models.policy.catalog import Catalog
 from models.policy.dag import PrerequisiteMap
+from models.policy.errors import PolicyError
 from models.policy.mastery import LearnerState, MasteryEstimator
+
+
+def check_thresholds(
+    mastery_threshold: float | Mapping[str, float], default_threshold: float
+) -> None:
+    """Mastery thresholds are probabilities in [0, 1]; the error names the offending skill."""
+    values = dict(mastery_threshold) if isinstance(mastery_threshold, Mapping) else {}
+    checks = [("mastery_threshold", mastery_threshold)] if not values else []
+    checks += [(f"mastery_threshold[{s!r}]", v) for s, v in values.items()]
+    checks.append(("default_threshold", default_threshold))
+    for name, value in checks:
+        if not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
+            raise PolicyError(f"{name} must be a number in [0, 1], got {value!r}")
 
 
 def per_skill(value: float | Mapping[str, float], skill: str, default: float) -> float:
@@ -51,6 +65,7 @@ class SkillPolicy:
         enough_attempts: int = 0,
         enough_correct: int = 0,
     ) -> None:
+        check_thresholds(mastery_threshold, default_threshold)
         self.prerequisites = (
             prerequisites
             if isinstance(prerequisites, PrerequisiteMap)

@@ -60,9 +60,24 @@ class PrerequisiteMap:
                 if indegree[child] == 0:
                     heapq.heappush(ready, child)
         if len(order) != len(self.parents):
-            stuck = sorted(s for s, d in indegree.items() if d > 0)
-            raise CyclicPrerequisitesError(f"prerequisites contain a cycle among {stuck[:10]}")
+            cycle = self._cycle({s for s, d in indegree.items() if d > 0})
+            raise CyclicPrerequisitesError(
+                "prerequisites contain a cycle: " + " -> ".join(cycle), cycle
+            )
         return order
+
+    def _cycle(self, stuck: set[str]) -> list[str]:
+        """One cycle among the skills a topological sort could not place, prerequisite first
+        and the first skill repeated at the end (each of them waits on a stuck prerequisite)."""
+        seen: dict[str, int] = {}
+        walk: list[str] = []
+        skill = min(stuck)
+        while skill not in seen:
+            seen[skill] = len(walk)
+            walk.append(skill)
+            skill = min(p for p in self.parents[skill] if p in stuck)
+        loop = walk[seen[skill] :][::-1]  # the walk went dependent -> prerequisite
+        return [*loop, loop[0]]
 
     def require(self, skill: str) -> None:
         """Raise :class:`UnknownGoalError` (with near matches) for an unknown skill."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 class PolicyError(ValueError):
@@ -24,4 +24,9 @@ class UnknownGoalError(PolicyError, KeyError):
 
 
 class CyclicPrerequisitesError(PolicyError):
-    """The prerequisite map given to a policy has a cycle (it must be a DAG)."""
+    """The prerequisite map given to a policy has a cycle (it must be a DAG); ``cycle`` lists
+    one, prerequisite first, first skill repeated."""
+
+    def __init__(self, message: str, cycle: Sequence[str] = ()) -> None:
+        self.cycle = list(cycle)
+        super().__init__(message)

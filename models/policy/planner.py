@@ -7,7 +7,9 @@ its mastery threshold; steps are ordered greedily by expected mastery gain per m
 the skills whose prerequisites are mastered or already earlier in the path, so the order is
 always a valid topological order. With a time budget, steps that do not fit are dropped
 together with everything that depends on them, and the goals they serve are reported as
-unreached. Re-plan whenever mastery changes (:meth:`PathPlanner.needs_replan`).
+unreached; so are goals behind a step capped at ``max_items_per_skill`` before its threshold
+(the step stays in the path, marked ``capped``). Re-plan whenever mastery changes
+(:meth:`PathPlanner.needs_replan`).
 """
 
 from __future__ import annotations
@@ -42,7 +44,11 @@ class PathStep:
 
 @dataclass(frozen=True)
 class LearningPath:
-    """An ordered plan; ``reached_goals`` are mastered at the end of it (or already were)."""
+    """An ordered plan; ``reached_goals`` are mastered at the end of it (or already were).
+
+    ``assumed_mastered``: goals and direct prerequisites of planned steps that the plan skips
+    because they were mastered when it was made (forgetting one calls for a re-plan).
+    """
 
     goals: tuple[str, ...]
     steps: tuple[PathStep, ...]
@@ -51,6 +57,7 @@ class LearningPath:
     reached_goals: tuple[str, ...]
     unreached_goals: tuple[str, ...]
     already_mastered: tuple[str, ...]
+    assumed_mastered: tuple[str, ...] = ()
 
     @property
     def skills(self) -> list[str]:
@@ -131,7 +138,6 @@ class PathPlanner(SkillPolicy):
         drafts = {s: self._draft(state, s, threshold[s]) for s in needed}
         steps: list[PathStep] = []
         done: set[str] = set()
-        dropped: set[str] = set()
         spent = 0.0
         pending = set(needed)
         # a step is ready once every unmastered prerequisite is done; best first: highest
@@ -143,14 +149,12 @@ class PathPlanner(SkillPolicy):
         heapq.heapify(ready)
         while pending:
             if not ready:  # everything left depends on a dropped step
-                dropped |= pending
                 break
             best = heapq.heappop(ready)[1]
             pending.discard(best)
             step = drafts[best]
             if budget_minutes is not None and spent + step.minutes > budget_minutes:
-                dropped.add(best)
-                continue
+                continue  # dropped, and with it everything that depends on it
             reasons = list(step.reasons)
             reasons.append(
                 {"code": "goal"} if best in goals else {"code": "needed_for", "goals": serves[best]}
@@ -173,20 +177,26 @@ class PathPlanner(SkillPolicy):
                     waiting[child] -= 1
                     if waiting[child] == 0:
                         heapq.heappush(ready, (self._priority(drafts[child], child), child))
-        blocked = {
-            s
-            for s in (needed if dropped else ())
-            if s in dropped or not dropped.isdisjoint(self.prerequisites.ancestors(s))
-        }
-        unreached = tuple(g for g in goals if g in blocked)
+        # a goal is reached when its step and every needed step before it ran to the threshold
+        short = {s for s in done if any(r["code"] == "capped" for r in drafts[s].reasons)}
+        planned = set(needed)
+        reached = tuple(
+            g
+            for g in goals
+            if g not in planned
+            or (g in done and short.isdisjoint((self.prerequisites.ancestors(g) | {g}) & planned))
+        )
+        # where the closure stopped: forgetting one of these changes what the plan needs
+        relied_on = {p for s in needed for p in self.prerequisites.parents[s]} | set(goals)
         return LearningPath(
             goals=tuple(goals),
             steps=tuple(steps),
             total_minutes=round(spent, 4),
             budget_minutes=budget_minutes,
-            reached_goals=tuple(g for g in goals if g not in blocked),
-            unreached_goals=unreached,
+            reached_goals=reached,
+            unreached_goals=tuple(g for g in goals if g not in reached),
             already_mastered=tuple(g for g in goals if mastered(g)),
+            assumed_mastered=tuple(sorted(relied_on - planned)),
         )
 
     def _priority(self, draft: PathStep, skill: str) -> tuple[float, int]:
@@ -196,8 +206,11 @@ class PathPlanner(SkillPolicy):
     def _draft(self, state: LearnerState, skill: str, threshold: float) -> PathStep:
         start = self.mastery(state, skill)
         rate = min(max(per_skill(self.learn_rate, skill, 0.2), 1e-3), 0.999)
-        n = math.ceil(math.log((1.0 - threshold) / max(1.0 - start, 1e-9)) / math.log(1.0 - rate))
-        n = max(1, min(n, self.max_items_per_skill))
+        # a threshold of 1 is approached, never reached: the step is capped
+        remaining = max(1.0 - threshold, 1e-9) / max(1.0 - start, 1e-9)
+        n = max(
+            1, min(math.ceil(math.log(remaining) / math.log(1.0 - rate)), self.max_items_per_skill)
+        )
         items = self._choose_items(state, skill, n)
         minutes = sum(self.catalog.items[i].minutes for i in items) if items else float(n)
         end = 1.0 - (1.0 - start) * (1.0 - rate) ** n
@@ -209,6 +222,15 @@ class PathPlanner(SkillPolicy):
         reasons.append({"code": "gain_per_minute", "value": round(gain / minutes, 6)})
         if not items:
             reasons.append({"code": "no_content", "skill": skill})
+        if end < threshold:
+            reasons.append(
+                {
+                    "code": "capped",
+                    "items": n,
+                    "expected_mastery": round(end, 4),
+                    "threshold": threshold,
+                }
+            )
         return PathStep(
             skill,
             tuple(items),
@@ -246,8 +268,13 @@ class PathPlanner(SkillPolicy):
         *,
         tolerance: float = 0.1,
     ) -> bool:
-        """Whether mastery moved away from what the path assumed by more than ``tolerance``."""
-        mastery = state.mastery if isinstance(state, LearnerState) else state
+        """Whether mastery moved away from what the path assumed: a step's skill by more than
+        ``tolerance``, or a skill the plan skipped as mastered fell below its threshold."""
+        if not isinstance(state, LearnerState):
+            state = LearnerState(mastery=dict(state))
+        mastery = state.mastery
+        if any(self.mastery(state, s) < self.threshold(s) for s in path.assumed_mastered):
+            return True
         return any(
             abs(mastery.get(step.skill, step.start_mastery) - step.start_mastery) > tolerance
             for step in path.steps

@@ -4,11 +4,13 @@ For each candidate item (from a recommender, or the whole catalog):
 
 1. **Filter**: drop it if any prerequisite of any of its skills is unmastered, or if all its
    skills are mastered and none is due for review ("move on once mastered").
-2. **Score**: ``zpd_weight * exp(-((p - target) / width)^2 / 2)`` (predicted success near the
-   target) ``+ headroom_weight * (1 - mastery)`` of its least-mastered unmastered skill
-   (spread practice to where there is most to learn) ``+ unlock_weight`` if mastering that
-   skill opens new skills ``+ relevance_weight * candidate relevance`` ``+ review_weight`` for
-   a review item; times ``repeat_penalty ** attempts`` on items already answered.
+2. **Score**: with ``zpd = exp(-((p - target) / width)^2 / 2)`` (predicted success ``p`` near
+   the target) and ``f = 1 - zpd_weight + zpd_weight * zpd``: an item that trains unmastered
+   skills scores ``headroom_weight * f * sum(rate(s) * (1 - mastery(s)))`` over its skills
+   (relative learn rates, 1 without them), times ``1 + unlock_weight * log(1 + n)`` when
+   mastering it opens ``n`` dependent skills; a review item scores ``review_weight * f``.
+   Then ``+ relevance_weight * relevance`` (the candidate's recommender score), times
+   ``repeat_penalty ** attempts`` on items already answered.
 3. **Diversify**: pick greedily, multiplying by ``diversity_decay`` per already picked item of
    the same primary skill.
 

@@ -67,6 +67,7 @@ def plan_to_dict(path: LearningPath) -> dict[str, Any]:
         "reached_goals": list(path.reached_goals),
         "unreached_goals": list(path.unreached_goals),
         "already_mastered": list(path.already_mastered),
+        "assumed_mastered": list(path.assumed_mastered),
     }
 
 

@@ -59,6 +59,10 @@ class PathResponse(BaseModel):
     reached_goals: list[str]
     unreached_goals: list[str]
     already_mastered: list[str]
+    assumed_mastered: list[str] = Field(
+        default_factory=list,
+        description="Goals and prerequisites skipped as mastered when the path was planned.",
+    )
     served: dict[str, Any] = Field(
         description="source: res | cached | prior; degraded: fallback reasons; kt: the model."
     )
@@ -88,6 +92,7 @@ def path_response(stored: StoredPath) -> PathResponse:
         reached_goals=plan["reached_goals"],
         unreached_goals=plan["unreached_goals"],
         already_mastered=plan["already_mastered"],
+        assumed_mastered=plan.get("assumed_mastered", []),
         served=stored.served,
         degraded=bool(stored.served.get("degraded")),
         replans=[Replan(**r) for r in stored.replans],

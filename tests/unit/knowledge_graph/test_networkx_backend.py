@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from testkit.skill_graph_contract import SkillGraphContract, build
 
 from knowledge_graph.errors import GraphError
 from knowledge_graph.factory import open_skill_graph
-from knowledge_graph.networkx_backend import NetworkXSkillGraph
+from knowledge_graph.networkx_backend import FORMAT, NetworkXSkillGraph
 
 
 class TestNetworkXContract(SkillGraphContract):
@@ -39,6 +40,25 @@ def test_corrupt_file_gives_a_clear_error(tmp_path: Path) -> None:
         NetworkXSkillGraph(path)
     path.write_text('{"format": "other"}')
     with pytest.raises(GraphError, match="format 'other'"):
+        NetworkXSkillGraph(path)
+    path.write_text("[1, 2]")
+    with pytest.raises(GraphError, match="format None"):
+        NetworkXSkillGraph(path)
+    path.write_text(json.dumps({"format": FORMAT, "prerequisites": []}))
+    with pytest.raises(GraphError, match=r"malformed skill graph file \(KeyError\('skills'\)\)"):
+        NetworkXSkillGraph(path)
+
+
+def test_a_hand_edited_file_with_a_cycle_is_refused_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "skills.json"
+    edges = [("a", "b"), ("b", "c"), ("c", "a")]
+    payload = {
+        "format": FORMAT,
+        "skills": [{"id": s} for s in "abc"],
+        "prerequisites": [{"prerequisite": p, "dependent": d} for p, d in edges],
+    }
+    path.write_text(json.dumps(payload))
+    with pytest.raises(GraphError, match=r"prerequisites contain a cycle: a -> b -> c -> a"):
         NetworkXSkillGraph(path)
 
 

@@ -135,7 +135,13 @@ def test_plan_json_is_asdict_with_lists_and_thresholds_per_skill(
     path = paths.plan(goals, {"a": 0.2, "b": 0.95}, budget_minutes=None)
     expected = asdict(path)
     expected["steps"] = [{**s, "items": list(s["items"])} for s in expected["steps"]]
-    for key in ("goals", "reached_goals", "unreached_goals", "already_mastered"):
+    for key in (
+        "goals",
+        "reached_goals",
+        "unreached_goals",
+        "already_mastered",
+        "assumed_mastered",
+    ):
         expected[key] = list(expected[key])
     data = plan_to_dict(path)
     assert data == expected and json.loads(json.dumps(data)) == data

@@ -82,10 +82,61 @@ def test_budget_drops_steps_and_reports_unreached_goals() -> None:
     assert "division" in short.unreached_goals
 
 
+def test_a_goal_behind_a_mastered_skill_is_reached_when_an_unrelated_step_is_dropped() -> None:
+    # counting -> addition -> multiplication with addition mastered: multiplication needs
+    # nothing else, so dropping the (long) counting step must not mark it unreached
+    slow = planner(learn_rate={"counting": 0.01, "multiplication": 0.5})
+    path = slow.plan({"addition": 0.95}, ["counting", "multiplication"], budget_minutes=10)
+    assert path.skills == ["multiplication"]
+    assert path.reached_goals == ("multiplication",) and path.unreached_goals == ("counting",)
+
+
+def test_a_step_capped_before_its_threshold_does_not_reach_its_goals() -> None:
+    capped = planner(learn_rate={"counting": 0.01}, max_items_per_skill=5)
+    path = capped.plan({}, ["addition"])
+    first = path.steps[0]
+    assert first.skill == "counting" and first.target_mastery < 0.8
+    assert {
+        "code": "capped",
+        "items": 5,
+        "expected_mastery": first.target_mastery,
+        "threshold": 0.8,
+    } in first.reasons
+    assert path.skills == ["counting", "addition"]  # still worth practising, in order
+    assert path.reached_goals == () and path.unreached_goals == ("addition",)
+
+
+def test_a_threshold_of_one_is_capped_not_a_crash_and_bad_thresholds_are_refused() -> None:
+    strict = PathPlanner(PREREQS, CATALOG, PriorEstimator(), mastery_threshold={"counting": 1.0})
+    path = strict.plan({}, ["counting"])
+    assert path.unreached_goals == ("counting",)
+    assert "capped" in [r["code"] for r in path.steps[0].reasons]
+    for bad in (1.5, -0.1, float("nan"), {"counting": 2.0}):
+        with pytest.raises(PolicyError, match=r"mastery_threshold.* must be a number in \[0, 1\]"):
+            PathPlanner(PREREQS, CATALOG, PriorEstimator(), mastery_threshold=bad)
+    with pytest.raises(PolicyError, match=r"mastery_threshold\['counting'\]"):
+        PathPlanner(PREREQS, CATALOG, PriorEstimator(), mastery_threshold={"counting": 2.0})
+
+
+def test_replan_when_a_skill_the_plan_relied_on_is_forgotten() -> None:
+    p = planner()
+    path = p.plan({"multiplication": 0.9, "counting": 0.9}, ["division"])
+    assert path.skills == ["subtraction", "division"]
+    assert path.assumed_mastered == ("counting", "multiplication")
+    assert not p.needs_replan(path, {"multiplication": 0.9, "counting": 0.9})
+    forgot = {"multiplication": 0.5, "counting": 0.9}
+    assert p.needs_replan(path, forgot)
+    assert "multiplication" in p.replan(path, forgot).skills
+    done = p.plan({"division": 0.95}, ["division"])  # nothing to do ... until it is forgotten
+    assert not p.needs_replan(done, {"division": 0.95})
+    assert p.needs_replan(done, {"division": 0.2})
+
+
 def test_replan_when_mastery_changes() -> None:
     p = planner()
     path = p.plan({}, ["multiplication"])
-    assert not p.needs_replan(path, {})
+    assert not p.needs_replan(path, {"counting": path.steps[0].start_mastery})
+    assert p.needs_replan(path, {"counting": 0.7})
     state = LearnerState(mastery={"counting": 0.95, "addition": 0.5})
     assert p.needs_replan(path, state)
     again = p.replan(path, state)
@@ -131,3 +182,9 @@ def test_property_every_plan_is_a_valid_topological_order(
         earlier = set(path.skills[: path.skills.index(step.skill)])
         assert all(mastery[p] >= 0.7 or p in earlier for p in dag[step.skill])
     assert len(set(path.skills)) == len(path.skills)
+    # reached goals: mastered already, or planned with every needed step up to its threshold
+    for goal in path.reached_goals:
+        if mastery[goal] < 0.7:
+            chain = [s for s in path.steps if s.skill == goal or s.skill in dag_map.ancestors(goal)]
+            assert goal in path.skills and all(s.target_mastery >= 0.7 for s in chain), path
+    assert set(path.reached_goals) | set(path.unreached_goals) == set(goals)

@@ -172,9 +172,13 @@ def test_property_no_recommended_item_has_an_unmastered_prerequisite(
             assert all(mastery[p] >= 0.7 for p in prereqs[skill]), (item, mastery)
 
 
-def test_cyclic_prerequisites_are_rejected() -> None:
-    with pytest.raises(ValueError, match="cycle"):
-        PrerequisiteMap({"a": ["b"], "b": ["a"]})
+def test_cyclic_prerequisites_are_rejected_naming_the_cycle() -> None:
+    with pytest.raises(ValueError, match=r"cycle: b -> a -> b$"):
+        PrerequisiteMap({"a": ["b"], "b": ["a"], "c": ["a"]})  # c only depends on the cycle
+    dependents = {f"d{i}": ["a"] for i in range(12)}
+    with pytest.raises(ValueError, match=r"cycle: z -> y -> a -> z$") as info:
+        PrerequisiteMap({"a": ["y"], "y": ["z"], "z": ["a"], **dependents})
+    assert info.value.cycle == ["z", "y", "a", "z"]  # type: ignore[attr-defined]
 
 
 def test_prerequisite_map_matches_networkx_order() -> None:
