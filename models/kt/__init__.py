@@ -27,10 +27,20 @@ Persistence
     :func:`load_model` (any kind) or ``ModelClass.load(path)`` reads it back.
 Cold start (never an exception)
     Unknown learner: ``init_state()`` / an empty history is the prior. Unknown skill id
-    (0, negative, > n_skills_ or unseen in training): prior-based answers (BKT: the
-    observation-weighted mean parameters; other models: the training base rate for that
-    row, and the row does not enter the learner's history). Unknown problem id: the skill-
-    level answer (problem effects default to 0, the average problem).
+    (0, negative, > n_skills_ or unseen in training) gets pooled parameters:
+
+    * BKT: the observation-weighted mean parameters; the row updates the learner's
+      P(learned) of that id like any skill.
+    * PFA, BestLR: the weights of skill slot 0 (fitted on training rows with unknown
+      skills, else 0: the intercept alone); the row counts toward the learner's counts of
+      that id and, for BestLR, toward the learner's totals.
+    * IRT: the mean item parameters of the training rows (a known problem keeps its own);
+      the row enters the learner's ability estimate.
+    * Deep models: the training base rate for that row; the row does not enter the
+      learner's history.
+
+    Unknown problem id: the skill-level answer (problem effects default to 0, the average
+    problem).
 Errors
     :class:`~models.kt.base.KTError` (a ``ValueError``) and subclasses name the bad value.
 
@@ -54,6 +64,7 @@ from models.kt.base import (
     KTEvent,
     KTModel,
     KTState,
+    ModelFileError,
     NotFittedError,
     SequenceLike,
     UnknownModelError,
@@ -94,7 +105,11 @@ def make_model(name: str, **params: Any) -> KTModel:
 def load_model(path: str | Path) -> KTModel:
     """Load any model file written by ``KTModel.save``."""
     kind, _, _ = load_payload(path)
-    return model_class(kind).load(path)
+    try:
+        cls = model_class(kind)
+    except UnknownModelError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+    return cls.load(path)
 
 
 __all__ = [
@@ -107,6 +122,7 @@ __all__ = [
     "KTEvent",
     "KTModel",
     "KTState",
+    "ModelFileError",
     "NotFittedError",
     "SequenceLike",
     "UnknownModelError",

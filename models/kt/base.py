@@ -32,7 +32,12 @@ class NotFittedError(KTError):
 
 
 class InvalidSequenceError(KTError):
-    """Sequence arrays of different lengths, non-binary responses, negative ids..."""
+    """Arrays of different lengths, non-binary responses, an event without skills, or a
+    training set without rows (unknown ids, even 0 or negative, are valid: cold start)."""
+
+
+class ModelFileError(KTError):
+    """A model file that is missing, unreadable or malformed; the message names the file."""
 
 
 class SequenceLike(Protocol):

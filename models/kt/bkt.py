@@ -26,7 +26,7 @@ from models.kt.base import (
     SequenceLike,
     infer_sizes,
 )
-from models.kt.data import Rows, flatten
+from models.kt.data import Rows, flatten, training_sequences
 from models.kt.io import load_payload, save_payload
 
 FIELDS = ("prior", "learn", "forget", "guess", "slip")
@@ -111,9 +111,10 @@ class BKT(KTModel):
             raise ValueError(
                 f"n_restarts and max_iter must be >= 1, got {self.n_restarts}, {self.max_iter}"
             )
+        train = training_sequences(train)
         self.n_skills_, self.n_problems_ = infer_sizes(train, n_skills, n_problems)
         rows = flatten(train)
-        self.base_rate_ = float(rows.correct.mean()) if rows.correct.size else 0.5
+        self.base_rate_ = float(rows.correct.mean())
         n_keys = self.n_skills_ + 1
         known = (rows.skills >= 1) & (rows.skills <= self.n_skills_)
         skills = np.where(known, rows.skills, 0)

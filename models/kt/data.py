@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.kt.base import FloatArray, IntArray, InteractionSequence, SequenceLike, as_sequence
+from models.kt.base import (
+    FloatArray,
+    IntArray,
+    InteractionSequence,
+    InvalidSequenceError,
+    SequenceLike,
+    as_sequence,
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,14 @@ def flatten(sequences: Sequence[SequenceLike]) -> Rows:
         [s.problems if s.problems is not None else np.zeros(len(s), np.int64) for s in seqs]
     )
     return Rows(seq, pos, skills, correct, problems, lengths)
+
+
+def training_sequences(train: Sequence[SequenceLike]) -> list[InteractionSequence]:
+    """``train``'s non-empty sequences, validated; :class:`InvalidSequenceError` if none."""
+    seqs = [s for s in map(as_sequence, train) if len(s)]
+    if not seqs:
+        raise InvalidSequenceError("fit needs at least one non-empty sequence")
+    return seqs
 
 
 def chunk_sequences(sequences: Sequence[SequenceLike], max_len: int) -> list[InteractionSequence]:

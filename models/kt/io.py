@@ -3,43 +3,75 @@
 from __future__ import annotations
 
 import json
+import os
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from models.kt.base import KTError
+from models.kt.base import ModelFileError
 
 FORMAT_VERSION = 1
+UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)
+
+
+class FileFields(dict[str, Any]):
+    """A section of a model file: a missing key is a :class:`ModelFileError` naming the file."""
+
+    def __init__(self, source: Path, fields: dict[str, Any]) -> None:
+        super().__init__(fields)
+        self.source = source
+
+    def __missing__(self, key: str) -> Any:
+        raise ModelFileError(f"{self.source}: model file has no {key!r}")
 
 
 def save_payload(
     path: str | Path, kind: str, params: dict[str, Any], arrays: dict[str, np.ndarray]
 ) -> Path:
-    """Write ``arrays`` plus a JSON header (model kind, hyper-parameters, extra scalars)."""
+    """Write ``arrays`` plus a JSON header (model kind, hyper-parameters, extra scalars).
+
+    Atomic: written to a temporary file in the same folder, then renamed over ``path``.
+    """
     target = Path(path)
     if target.suffix != ".npz":
         target = target.with_name(target.name + ".npz")
     target.parent.mkdir(parents=True, exist_ok=True)
     header = json.dumps({"format": FORMAT_VERSION, "kind": kind, "params": params})
-    with target.open("wb") as fh:
-        np.savez_compressed(fh, __header__=np.array(header), **arrays)  # type: ignore[arg-type]
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as fh:
+            np.savez_compressed(fh, __header__=np.array(header), **arrays)  # type: ignore[arg-type]
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
 
 
 def load_payload(path: str | Path) -> tuple[str, dict[str, Any], dict[str, np.ndarray]]:
-    """Read a file written by :func:`save_payload`: ``(kind, params, arrays)``."""
+    """Read a file written by :func:`save_payload`: ``(kind, params, arrays)``.
+
+    Any unreadable or malformed file is a :class:`ModelFileError` naming it; so is a key
+    missing from ``params`` or ``arrays``.
+    """
     source = Path(path)
     if not source.is_file() and source.with_name(source.name + ".npz").is_file():
         source = source.with_name(source.name + ".npz")
     if not source.is_file():
-        raise KTError(f"model file {source} does not exist")
+        raise ModelFileError(f"model file {source} does not exist")
     try:
         with np.load(source, allow_pickle=False) as data:
             header = json.loads(str(data["__header__"]))
             arrays = {k: data[k] for k in data.files if k != "__header__"}
-    except (OSError, ValueError, KeyError) as exc:
-        raise KTError(f"{source} is not a learnloop KT model file: {exc}") from None
-    if header.get("format") != FORMAT_VERSION:
-        raise KTError(f"{source}: unsupported model file format {header.get('format')!r}")
-    return str(header["kind"]), dict(header["params"]), arrays
+    except UNREADABLE as exc:
+        raise ModelFileError(f"{source} is not a learnloop KT model file: {exc}") from None
+    if not isinstance(header, dict):
+        raise ModelFileError(f"{source}: model file header is not an object")
+    meta = FileFields(source, header)
+    if meta["format"] != FORMAT_VERSION:
+        raise ModelFileError(f"{source}: unsupported model file format {meta['format']!r}")
+    if not isinstance(meta["params"], dict):
+        raise ModelFileError(f"{source}: model file 'params' is not an object")
+    return str(meta["kind"]), FileFields(source, meta["params"]), FileFields(source, arrays)

@@ -27,7 +27,7 @@ from models.kt.base import (
     SequenceLike,
     infer_sizes,
 )
-from models.kt.data import Rows, flatten
+from models.kt.data import Rows, flatten, training_sequences
 from models.kt.io import load_payload, save_payload
 
 NEWTON_STEPS = 8
@@ -90,6 +90,7 @@ class IRT(KTModel):
         n_problems: int | None = None,
         progress: ProgressCallback | None = None,
     ) -> Self:
+        train = training_sequences(train)
         self.n_skills_, self.n_problems_ = infer_sizes(train, n_skills, n_problems)
         rows = flatten(train)
         self.base_rate_ = float(rows.correct.mean())

@@ -2,7 +2,8 @@
 
 Rows are (attempt, skill) pairs, so features are per row: a multi-skill attempt contributes
 one row, one set of counts, per skill (the published row protocol). Regularisation strength
-``C`` is picked from ``Cs`` on the validation sequences when they are given.
+``C`` is picked from ``Cs`` on the validation sequences when they are given. Training answers
+all right (or all wrong) give an intercept-only model: P = the clipped base rate.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ from models.kt.base import (
     infer_sizes,
 )
 from models.kt.counts import Counts, history_counts
-from models.kt.data import Rows, flatten
+from models.kt.data import Rows, flatten, training_sequences
 from models.kt.io import load_payload, save_payload
 from models.metrics import roc_auc
 
 NEWTON_MAX_COLUMNS = 3000
+ONE_CLASS_CLIP = 1e-3  # P(correct) bounds when training answers are all right or all wrong
 
 
 @dataclass
@@ -99,11 +101,30 @@ class CountLogistic(KTModel):
         n_problems: int | None = None,
         progress: ProgressCallback | None = None,
     ) -> Self:
+        train = training_sequences(train)
         self.n_skills_, self.n_problems_ = infer_sizes(train, n_skills, n_problems)
         rows = flatten(train)
         self.base_rate_ = float(rows.correct.mean())
         X, y = self._design(rows), rows.correct
         candidates = self.Cs if valid is not None else self.Cs[len(self.Cs) // 2 :][:1]
+        if np.unique(y).size < 2:  # one answer class: intercept-only, P = the clipped base rate
+            p = min(max(self.base_rate_, ONE_CLASS_CLIP), 1.0 - ONE_CLASS_CLIP)
+            self.C_, self.coef_ = float(candidates[0]), np.zeros(self._n_columns())
+            self.intercept_ = math.log(p / (1.0 - p))
+        else:
+            self._select(X, y, candidates, valid, progress)
+        self._after_fit(rows)
+        return self
+
+    def _select(
+        self,
+        X: sparse.csr_matrix,
+        y: np.ndarray,
+        candidates: Sequence[float],
+        valid: Sequence[SequenceLike] | None,
+        progress: ProgressCallback | None,
+    ) -> None:
+        """Fit one classifier per ``C``; keep the best on ``valid`` (the only one without)."""
         best: tuple[float, LogisticRegression] | None = None
         for i, C in enumerate(candidates):
             with warnings.catch_warnings():
@@ -121,8 +142,6 @@ class CountLogistic(KTModel):
         self.C_ = float(best[1].C)
         self.coef_ = best[1].coef_.ravel().astype(np.float64)
         self.intercept_ = float(best[1].intercept_[0])
-        self._after_fit(rows)
-        return self
 
     def _after_fit(self, rows: Rows) -> None:
         self._coef_list = self.coef_.tolist()
@@ -349,8 +368,10 @@ class BestLR(CountLogistic):
         k = self._skill(skill)
         o_skill, o_att, o_succ, o_tot = self._offsets()
         w = self._coef_list
-        known_problem = problem is not None and 1 <= problem <= self.n_problems_
-        item = w[problem] if known_problem else float(self.skill_item_mean_[k])
+        if problem is not None and 1 <= problem <= self.n_problems_:
+            item = w[problem]
+        else:
+            item = float(self.skill_item_mean_[k])
         a, s = state.skills.get(skill, (0, 0))
         return (
             self.intercept_

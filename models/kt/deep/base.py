@@ -49,7 +49,7 @@ from models.kt.base import (
     as_sequence,
     infer_sizes,
 )
-from models.kt.data import flatten
+from models.kt.data import flatten, training_sequences
 from models.kt.deep.batching import pack
 from models.kt.deep.trainer import TrainConfig, TrainResult, default_threads, predict_packed, train
 from models.kt.io import load_payload, save_payload
@@ -207,9 +207,15 @@ class DeepKTModel(KTModel):
         n_problems: int | None = None,
         progress: ProgressCallback | None = None,
     ) -> Self:
-        """Train with early stopping on ``valid`` (default: 10% of ``train``'s learners)."""
-        train = [as_sequence(s) for s in train]
-        if valid is None:
+        """Train with early stopping on ``valid``.
+
+        ``valid`` defaults to 10% of ``train``'s learners (at least one), or to ``train`` itself
+        when it holds a single non-empty sequence.
+        """
+        train = training_sequences(train)
+        if valid is None and len(train) == 1:
+            valid = train
+        elif valid is None:
             rng = np.random.default_rng(self.seed)
             order = rng.permutation(len(train))
             cut = max(1, len(train) // 10)

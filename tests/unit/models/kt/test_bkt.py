@@ -69,6 +69,7 @@ def test_unknown_skill_uses_pooled_prior(fitted: BKT) -> None:
     state = fitted.update(fitted.init_state(), KTEvent((999,), True))
     assert 0.0 < fitted.predict_next(state, [999]) < 1.0
     assert 0.0 < fitted.mastery(fitted.init_state(), [0, -3, 999])[999] < 1.0
-    preds = fitted.predict_proba([InteractionSequence([999, 1, 999, 0], [1, 0, 1, 1])])[0]
+    seq = InteractionSequence(np.array([999, 1, 999, 0]), np.array([1, 0, 1, 1]))
+    preds = fitted.predict_proba([seq])[0]
     assert np.all((preds > 0) & (preds < 1))
     assert preds[2] > preds[0]  # the unknown skill still learns from its own history

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from learnloop.cli import main
 from learnloop.settings import get_settings
+from models.kt import InteractionSequence, make_model
 
 
 @pytest.fixture
@@ -89,3 +91,16 @@ def test_missing_dataset_files_give_one_clear_line(
         get_settings.cache_clear()
     assert code == 2
     assert "error: missing fold file" in text and "Traceback" not in text
+
+
+def test_truncated_model_file_gives_one_clear_line(
+    settings_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seq = InteractionSequence(np.array([1, 2, 1, 2]), np.array([0, 1, 1, 0]))
+    model = make_model("pfa").fit([seq]).save(settings_env / "pfa.npz")
+    truncated = settings_env / "trunc.npz"
+    truncated.write_bytes(model.read_bytes()[: model.stat().st_size // 2])
+    code, text = run(["eval", str(truncated), "--dataset", "statics"], monkeypatch, capsys)
+    assert code == 2
+    assert f"error: {truncated} is not a learnloop KT model file" in text
+    assert "Traceback" not in text
