@@ -56,6 +56,9 @@ def map_ability(
     return theta
 
 
+QUERY_BLOCK = 256  # rows whose abilities are estimated together in batch prediction
+
+
 class IRT(KTModel):
     """IRT with online ability estimates. ``two_pl=False``: Rasch/1PL (all ``a = 1``)."""
 
@@ -154,14 +157,17 @@ class IRT(KTModel):
         a, b = self._row_params(rows)
         out = np.empty(rows.skills.size)
         starts = np.r_[0, np.cumsum(rows.lengths)]
-        for i in range(rows.n_sequences):  # per sequence: a (T, T) lower-triangular problem
-            lo, hi = starts[i], starts[i + 1]
-            t = np.arange(hi - lo)
-            mask = (t[None, :] < t[:, None]) & (t[None, :] >= t[:, None] - self.window)
-            theta = map_ability(
-                a[lo:hi], b[lo:hi], rows.correct[lo:hi].astype(float), mask, self.prior_var
-            )
-            out[lo:hi] = expit(a[lo:hi] * (theta - b[lo:hi]))
+        y = rows.correct.astype(float)
+        for i in range(rows.n_sequences):
+            # blocks of query rows, each against the window of earlier rows it can see: memory
+            # grows with the sequence length, not with its square
+            lo, hi = int(starts[i]), int(starts[i + 1])
+            for q0 in range(lo, hi, QUERY_BLOCK):
+                q1, k0 = min(q0 + QUERY_BLOCK, hi), max(lo, q0 - self.window)
+                q, k = np.arange(q0, q1)[:, None], np.arange(k0, q1)[None, :]
+                mask = (k < q) & (k >= q - self.window)
+                theta = map_ability(a[k0:q1], b[k0:q1], y[k0:q1], mask, self.prior_var)
+                out[q0:q1] = expit(a[q0:q1] * (theta - b[q0:q1]))
         return rows.split(out)
 
     # ------------------------------------------------------------------ online
