@@ -8,7 +8,16 @@ Model: ``(:Skill {id, name, mastery_threshold})``, ``(:Content {id})``,
 SCHEMA = (
     "CREATE CONSTRAINT skill_id IF NOT EXISTS FOR (s:Skill) REQUIRE s.id IS UNIQUE",
     "CREATE CONSTRAINT content_id IF NOT EXISTS FOR (c:Content) REQUIRE c.id IS UNIQUE",
+    "CREATE CONSTRAINT graph_lock_id IF NOT EXISTS FOR (l:GraphLock) REQUIRE l.id IS UNIQUE",
 )
+
+# Taken first by every prerequisite write: writing a property of the one lock node holds its
+# write lock until commit, so concurrent edge additions run their cycle check and merge one
+# after the other (two transactions adding a -> b and b -> a cannot both pass the check).
+LOCK_PREREQUISITES = """
+MERGE (l:GraphLock {id: 'prerequisites'})
+SET l.writes = coalesce(l.writes, 0) + 1
+"""
 
 MERGE_SKILLS = """
 UNWIND $rows AS row

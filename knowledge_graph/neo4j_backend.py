@@ -1,7 +1,10 @@
 """Neo4j backend through the official driver; every statement is in :mod:`knowledge_graph.cypher`.
 
-Each public method runs in one managed transaction (``execute_read`` / ``execute_write``), so
-the cycle check and the ``MERGE`` of a new edge are atomic. Values travel as parameters only.
+Each public method runs in one managed transaction (``execute_read`` / ``execute_write``). A
+new edge's transaction first takes the write lock of one shared ``GraphLock`` node, so its cycle
+check and ``MERGE`` cannot interleave with another writer's (under read-committed isolation two
+transactions adding ``a -> b`` and ``b -> a`` could otherwise both pass the check). Values
+travel as parameters only.
 """
 
 from __future__ import annotations
@@ -94,6 +97,7 @@ class Neo4jSkillGraph(SkillGraph):
         params = {"prerequisite": prerequisite, "dependent": dependent}
 
         def work(tx: _Tx) -> list[str] | None:
+            _rows(tx, cypher.LOCK_PREREQUISITES)  # serialise check-then-merge across writers
             found = _rows(tx, cypher.FIND_PATH, **params)
             if found:
                 return list(found[0]["path"])

@@ -51,6 +51,7 @@ class FakeSession:
         return work(FakeTx(self.driver, "read"))
 
     def execute_write(self, work: Callable[[FakeTx], Any]) -> Any:
+        self.driver.transactions += 1
         return work(FakeTx(self.driver, "write"))
 
 
@@ -61,6 +62,7 @@ class FakeDriver:
         self.sent: list[tuple[str, str, dict[str, Any]]] = []
         self.responses = responses or {}
         self.databases: list[str | None] = []
+        self.transactions = 0  # write transactions started
 
     def session(self, database: str | None = None) -> FakeSession:
         self.databases.append(database)
@@ -91,16 +93,21 @@ def graph(driver: FakeDriver) -> Neo4jSkillGraph:
     return Neo4jSkillGraph(driver, database="learnloop")
 
 
-def test_add_prerequisite_checks_for_a_cycle_then_merges_in_one_write_tx(
+def test_add_prerequisite_locks_checks_for_a_cycle_then_merges_in_one_write_tx(
     graph: Neo4jSkillGraph, driver: FakeDriver
 ) -> None:
     graph.add_prerequisite("fractions", "ratios", source="seed", weight=0.5)
     assert [(mode, q) for mode, q, _ in driver.sent] == [
+        ("write", cypher.LOCK_PREREQUISITES),
         ("write", cypher.FIND_PATH),
         ("write", cypher.MERGE_PREREQUISITE),
     ]
-    assert driver.sent[0][2] == {"prerequisite": "fractions", "dependent": "ratios"}
-    assert driver.sent[1][2] == {
+    assert driver.transactions == 1  # lock, check and merge commit together
+    # the lock is a write to one node every writer shares (a property SET takes its lock)
+    assert "MERGE (l:GraphLock {id: 'prerequisites'})" in cypher.LOCK_PREREQUISITES
+    assert "SET l.writes" in cypher.LOCK_PREREQUISITES
+    assert driver.sent[1][2] == {"prerequisite": "fractions", "dependent": "ratios"}
+    assert driver.sent[2][2] == {
         "prerequisite": "fractions",
         "dependent": "ratios",
         "source": "seed",
@@ -116,7 +123,7 @@ def test_add_prerequisite_refuses_a_cycle_without_writing(driver: FakeDriver) ->
     with pytest.raises(CycleError) as caught:
         graph.add_prerequisite("fractions", "ratios")
     assert caught.value.cycle == ["ratios", "percentages", "fractions", "ratios"]
-    assert [q for _, q, _ in driver.sent] == [cypher.FIND_PATH]
+    assert [q for _, q, _ in driver.sent] == [cypher.LOCK_PREREQUISITES, cypher.FIND_PATH]
 
 
 def test_self_loop_is_refused_before_any_query(graph: Neo4jSkillGraph, driver: FakeDriver) -> None:
