@@ -104,7 +104,7 @@ FRONTIER = """
 MATCH (s:Skill)
 WITH s, coalesce($threshold, s.mastery_threshold, $default_threshold) AS needed
 WHERE coalesce($mastery[s.id], 0.0) < needed
-  AND all(p IN [(p:Skill)-[:PREREQUISITE_OF]->(s) | p]
+  AND all(p IN [(q:Skill)-[:PREREQUISITE_OF]->(s) | q]
           WHERE coalesce($mastery[p.id], 0.0)
                 >= coalesce($threshold, p.mastery_threshold, $default_threshold))
 RETURN s.id AS id ORDER BY id
