@@ -42,6 +42,10 @@ PHRASES: dict[str, Any] = {
     "needed_for": lambda r: f"Needed for {_skills(r)}.",
     "gain_per_minute": lambda r: "Good learning gain for the time it takes.",
     "no_content": lambda r: f"No practice content for {r.get('skill')} yet.",
+    "capped": lambda r: (
+        f"A long stretch: {r.get('items')} items are expected to bring it to "
+        f"{_pct(r.get('expected_mastery'))}, short of the {_pct(r.get('threshold'))} to master it."
+    ),
     "already_mastered": lambda r: f"Already mastered: {_skills(r)}.",
     "prerequisites_unmastered": lambda r: f"Needs first: {_skills(r)}.",
 }

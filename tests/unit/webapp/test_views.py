@@ -4,13 +4,14 @@ report listing, redirect safety."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from webapp.charts import BLACK, WHITE, contrast, heat, mastery_bars
-from webapp.explain import explain, explain_all
+from webapp.explain import PHRASES, explain, explain_all
 from webapp.mlops import html_reports, latest_drift, report_path
 from webapp.pages.auth import _safe_next
 from webapp.teaching import at_risk, item_difficulty, roster
@@ -25,6 +26,22 @@ def test_reasons_read_as_sentences() -> None:
     assert explain_all([{"code": "cold_start"}, {"code": "cold_start"}]) == [
         explain({"code": "cold_start"})
     ]
+
+
+def test_every_reason_code_the_policies_emit_has_a_sentence() -> None:
+    root = Path(__file__).resolve().parents[3]
+    sources = [*(root / "models" / "policy").glob("*.py"), *(root / "serving").rglob("*.py")]
+    emitted = {
+        code
+        for path in sources
+        for code in re.findall(r'"code": "([a-z_]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert {"capped", "zpd", "new_skill", "goal"} <= emitted  # the scan finds them
+    assert emitted - set(PHRASES) == set()
+    capped = {"code": "capped", "items": 20, "expected_mastery": 0.62, "threshold": 0.85}
+    assert explain(capped) == (
+        "A long stretch: 20 items are expected to bring it to 62%, short of the 85% to master it."
+    )
 
 
 @pytest.mark.parametrize("value", [i / 20 for i in range(21)])
