@@ -44,6 +44,8 @@ def test_plans_from_res_mastery_and_replans_when_the_learner_is_ahead(
     assert path["served"]["kt"]["version"] in stack.versions
     steps = [s["skill"] for s in path["steps"]]
     assert steps and steps[-1] == skills[14] and not set(steps) & set(skills[:8])
+    # what the plan skipped as mastered is what was pushed as mastered
+    assert set(path["assumed_mastered"]) <= set(skills[:8])
     first = path["steps"][0]
     event = ProgressUpdateEvent(
         learner_id=learner,
