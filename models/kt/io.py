@@ -6,8 +6,9 @@ import json
 import os
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -28,25 +29,34 @@ class FileFields(dict[str, Any]):
         raise ModelFileError(f"{self.source}: model file has no {key!r}")
 
 
+def write_atomically(target: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Run ``write`` on a temporary file beside ``target``, then rename it over ``target``
+    (readers see the old file or the new one, never a partial one; folders are created)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as fh:
+            write(fh)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def save_payload(
     path: str | Path, kind: str, params: dict[str, Any], arrays: dict[str, np.ndarray]
 ) -> Path:
     """Write ``arrays`` plus a JSON header (model kind, hyper-parameters, extra scalars).
 
-    Atomic: written to a temporary file in the same folder, then renamed over ``path``.
+    Atomic (:func:`write_atomically`).
     """
     target = Path(path)
     if target.suffix != ".npz":
         target = target.with_name(target.name + ".npz")
-    target.parent.mkdir(parents=True, exist_ok=True)
     header = json.dumps({"format": FORMAT_VERSION, "kind": kind, "params": params})
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("wb") as fh:
-            np.savez_compressed(fh, __header__=np.array(header), **arrays)  # type: ignore[arg-type]
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomically(
+        target,
+        lambda fh: np.savez_compressed(fh, __header__=np.array(header), **arrays),  # type: ignore[arg-type]
+    )
     return target
 
 

@@ -105,14 +105,13 @@ class CountLogistic(KTModel):
         self.n_skills_, self.n_problems_ = infer_sizes(train, n_skills, n_problems)
         rows = flatten(train)
         self.base_rate_ = float(rows.correct.mean())
-        X, y = self._design(rows), rows.correct
         candidates = self.Cs if valid is not None else self.Cs[len(self.Cs) // 2 :][:1]
-        if np.unique(y).size < 2:  # one answer class: intercept-only, P = the clipped base rate
+        if np.unique(rows.correct).size < 2:  # one answer class: intercept-only, P = base rate
             p = min(max(self.base_rate_, ONE_CLASS_CLIP), 1.0 - ONE_CLASS_CLIP)
             self.C_, self.coef_ = float(candidates[0]), np.zeros(self._n_columns())
             self.intercept_ = math.log(p / (1.0 - p))
         else:
-            self._select(X, y, candidates, valid, progress)
+            self._select(self._design(rows), rows.correct, candidates, valid, progress)
         self._after_fit(rows)
         return self
 
@@ -126,14 +125,15 @@ class CountLogistic(KTModel):
     ) -> None:
         """Fit one classifier per ``C``; keep the best on ``valid`` (the only one without)."""
         best: tuple[float, LogisticRegression] | None = None
+        vrows = flatten(valid) if valid is not None else None
+        X_valid = self._design(vrows) if vrows is not None else None
         for i, C in enumerate(candidates):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 clf = self._classifier(C).fit(X, y)
             score = 0.0
-            if valid is not None:
-                vrows = flatten(valid)
-                score = roc_auc(vrows.correct, clf.predict_proba(self._design(vrows))[:, 1])
+            if vrows is not None:
+                score = roc_auc(vrows.correct, clf.predict_proba(X_valid)[:, 1])
             if best is None or score > best[0]:
                 best = (score, clf)
             if progress is not None:

@@ -65,6 +65,11 @@ class LearningPath:
         return [s.skill for s in self.steps]
 
 
+def as_state(state: LearnerState | Mapping[str, float]) -> LearnerState:
+    """A learner state from a state or a plain ``{skill: mastery}``."""
+    return state if isinstance(state, LearnerState) else LearnerState(mastery=dict(state))
+
+
 class PathPlanner(SkillPolicy):
     """Plan prerequisite-respecting learning paths.
 
@@ -125,8 +130,7 @@ class PathPlanner(SkillPolicy):
             raise PolicyError("plan needs at least one goal skill")
         if budget_minutes is not None and budget_minutes <= 0:
             raise PolicyError(f"budget_minutes must be > 0, got {budget_minutes}")
-        if not isinstance(state, LearnerState):
-            state = LearnerState(mastery=dict(state))
+        state = as_state(state)
         goals = list(dict.fromkeys(goals))
         threshold = {s: self.threshold(s) for s in self.prerequisites.parents}
         mastered = lambda s: self.mastery(state, s) >= threshold[s]  # noqa: E731
@@ -270,8 +274,7 @@ class PathPlanner(SkillPolicy):
     ) -> bool:
         """Whether mastery moved away from what the path assumed: a step's skill by more than
         ``tolerance``, or a skill the plan skipped as mastered fell below its threshold."""
-        if not isinstance(state, LearnerState):
-            state = LearnerState(mastery=dict(state))
+        state = as_state(state)
         mastery = state.mastery
         if any(self.mastery(state, s) < self.threshold(s) for s in path.assumed_mastered):
             return True

@@ -15,6 +15,7 @@ from torch import nn
 
 from models.kt.base import FitProgress, ProgressCallback
 from models.kt.deep.batching import Batch, Packed, epoch_batches
+from models.kt.io import write_atomically
 from models.metrics import roc_auc
 
 
@@ -105,15 +106,13 @@ class _Run:
 
 
 def _save(path: Path, net: nn.Module, optimizer: torch.optim.Optimizer, run: _Run) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     state = {
         "net": net.state_dict(),
         "optimizer": optimizer.state_dict(),
         "run": run,
         "torch_rng": torch.get_rng_state(),
     }
-    torch.save(state, path.with_suffix(".tmp"))
-    path.with_suffix(".tmp").replace(path)
+    write_atomically(path, lambda fh: torch.save(state, fh))
 
 
 def _resume(path: Path, net: nn.Module, optimizer: torch.optim.Optimizer) -> _Run:
