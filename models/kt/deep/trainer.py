@@ -132,11 +132,11 @@ def _epoch(
     run: _Run,
     progress: ProgressCallback | None,
 ) -> float:
-    """One pass over ``data``; returns the mean training loss."""
+    """One pass over ``data``; returns the mean training loss per row."""
     net.train()
     total, count = 0.0, 0
-    n_batches = -(-len(data) // config.batch_size)
-    for done, index in enumerate(epoch_batches(data, config.batch_size, run.rng), 1):
+    batches = epoch_batches(data, config.batch_size, run.rng)
+    for done, index in enumerate(batches, 1):
         batch = data.batch(index)
         optimizer.zero_grad(set_to_none=True)
         loss = batch_loss(net, batch)
@@ -144,11 +144,12 @@ def _epoch(
         if config.grad_clip > 0:
             nn.utils.clip_grad_norm_(net.parameters(), config.grad_clip)
         optimizer.step()
-        total += loss.item() * len(index)
-        count += len(index)
+        rows = int(batch.mask.sum())
+        total += loss.item() * rows
+        count += rows
         if progress is not None:
             progress(
-                FitProgress(f"epoch {run.epoch + 1}", done, n_batches, {"loss": total / count})
+                FitProgress(f"epoch {run.epoch + 1}", done, len(batches), {"loss": total / count})
             )
     return total / max(count, 1)
 
