@@ -355,6 +355,27 @@ def run_one(source: str, name: str, dataset: str, fold_k: int, args: argparse.Na
 
 
 # ---------------------------------------------------------------------- tables
+# Deep runs written before this trained on a fixed chunk count per length bucket (short chunks
+# over-weighted); later ones on equal-row batches (models/kt/deep/batching.py). Flagged per row.
+EQUAL_ROW_BATCHES_SINCE = "2026-11-26T12:15:00Z"
+
+
+def run_notes(runs: list[dict[str, Any]]) -> str | None:
+    """The first run's note plus which folds predate equal-row batches."""
+    old = [
+        r["fold"]
+        for r in runs
+        if r["source"] == "ours"
+        and r["model"] in DEEP_MODELS
+        and r.get("when", "") < EQUAL_ROW_BATCHES_SINCE
+    ]
+    notes = [runs[0].get("note")]
+    if old:
+        folds = ",".join(map(str, old))
+        notes.append(f"fold(s) {folds} trained with fixed-count length buckets (older trainer)")
+    return "; ".join(n for n in notes if n) or None
+
+
 def collect(quick: bool) -> dict[str, list[dict[str, Any]]]:
     base = CACHE / "quick" if quick else RUNS
     table: dict[str, list[dict[str, Any]]] = {}
@@ -384,7 +405,7 @@ def collect(quick: bool) -> dict[str, list[dict[str, Any]]]:
                     "update_p99_ms": lat.get("update_p99_ms"),
                     "query_cpu_p99_ms": lat.get("query_cpu_p99_ms"),
                     "update_cpu_p99_ms": lat.get("update_cpu_p99_ms"),
-                    "note": runs[0].get("note"),
+                    "note": run_notes(runs),
                 }
             )
         for model, auc in published.AKT_PAPER.get(dataset, {}).items():
