@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from models.kt.base import InteractionSequence
-from models.kt.deep.batching import epoch_batches, pack
+from models.kt.deep.batching import Packed, epoch_batches, pack
 
 
-def _packed(lengths: list[int], max_len: int = 50):  # type: ignore[no-untyped-def]
+def _packed(lengths: list[int], max_len: int = 50) -> Packed:
     rng = np.random.default_rng(3)
     seqs = [
         InteractionSequence(rng.integers(1, 5, n), rng.integers(0, 2, n).astype(np.int8))
