@@ -118,4 +118,5 @@ def models() -> None:
     from models.kt import DEEP_MODELS, MODEL_NAMES
 
     for name in MODEL_NAMES:
-        console.print(f"{name}\t{'torch' if name in DEEP_MODELS else 'numpy/scikit-learn'}")
+        kind = "torch" if name in DEEP_MODELS else "numpy/scikit-learn"
+        console.print(f"{name}\t{'ensemble of other models' if name == 'stacked' else kind}")

@@ -46,8 +46,10 @@ Errors
 
 Models: ``bkt`` (:mod:`models.kt.bkt`), ``irt1pl``, ``irt2pl``, ``pfa``, ``bestlr``
 (logistic family), ``dkt``, ``sakt``, ``akt``, ``simplekt``, ``dkvmn`` (torch; imported lazily
-so that numpy-only users never import torch). Online, the torch models update their state
-incrementally (one LSTM step, memory write or attention row; :mod:`models.kt.deep.base`).
+so that numpy-only users never import torch); ``stacked`` (:mod:`models.kt.ensemble`) combines
+members by a logistic regression on their logits fitted on the validation rows. Online, the
+torch models update their state incrementally (one LSTM step, memory write or attention row;
+:mod:`models.kt.deep.base`).
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ REGISTRY: dict[str, str] = {
     "akt": "models.kt.deep.akt:AKT",
     "simplekt": "models.kt.deep.simplekt:SimpleKT",
     "dkvmn": "models.kt.deep.dkvmn:DKVMN",
+    "stacked": "models.kt.ensemble:StackedKT",
 }
 MODEL_NAMES = tuple(REGISTRY)
 DEEP_MODELS = ("dkt", "sakt", "akt", "simplekt", "dkvmn")

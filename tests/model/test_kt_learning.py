@@ -23,6 +23,10 @@ SETTINGS: dict[str, dict[str, object]] = {
     "akt": {**DEEP, **SMALL, "d_ff": 16, "final_fc_dim": 16},
     "dkvmn": {**DEEP, "d_model": 16, "memory_size": 10, "final_fc_dim": 16},
 }
+SETTINGS["stacked"] = {
+    "members": ("dkt", "pfa"),
+    "member_params": {"dkt": SETTINGS["dkt"], "pfa": SETTINGS["pfa"]},
+}
 
 
 @pytest.fixture(scope="module")

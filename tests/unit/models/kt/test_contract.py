@@ -33,6 +33,10 @@ FAST: dict[str, dict[str, object]] = {
     "akt": {**TINY, **ATTN, "final_fc_dim": 16},
     "dkvmn": {**TINY, "d_model": 8, "memory_size": 5, "final_fc_dim": 8},
 }
+FAST["stacked"] = {
+    "members": ("dkt", "irt1pl"),
+    "member_params": {"dkt": FAST["dkt"], "irt1pl": FAST["irt1pl"]},
+}
 
 
 @pytest.fixture(scope="module")
