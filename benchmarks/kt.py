@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from benchmarks.kt_support import latency, published, refs  # noqa: E402
+from benchmarks.kt_support import latency, published, refs, stacking  # noqa: E402
 from features.datasets.kt_folds import DATASETS, KTFold, load_fold, resolve_name  # noqa: E402
 from models.kt import DEEP_MODELS, InteractionSequence, make_model  # noqa: E402
 from models.kt.data import chunk_sequences, flatten  # noqa: E402
@@ -42,7 +42,15 @@ CACHE = RESULTS / "cache"
 MAX_LEN = 200
 QUICK_LEARNERS = 120  # --quick: train learners per dataset (valid/test: a third of that)
 THREADS = None  # models.kt.deep.trainer.default_threads(): free cores, 1 on a busy machine
-ORDER = ["bkt", "pfa", "irt1pl", "irt2pl", "bestlr", "dkt", "dkvmn", "sakt", "simplekt", "akt"]
+ORDER = [
+    *("bkt", "pfa", "irt1pl", "irt2pl", "bestlr"),
+    *("dkt", "dkvmn", "sakt", "simplekt", "akt", "stacked"),
+]
+# the stacked model ("stacked", run with --models stacked after its members): members are this
+# fold's own runs of STACK_POOL, chosen on valid while their summed query p99 fits the budget
+STACK_POOL = ["dkt", "akt", "simplekt", "sakt", "dkvmn", "irt1pl", "irt2pl", "pfa", "bestlr", "bkt"]
+STACK_BUDGET_MS = 5.0
+STACK_MAX_REFIT_S = 300.0  # members that took longer to fit are left out (bestlr on assist2009)
 
 # Candidate settings per model: each is fitted, the best valid AUC is kept. Deep models have
 # one or two settings (their cost); their epochs are chosen by early stopping on valid.
@@ -171,8 +179,19 @@ def evaluate(model: Any, seqs: list[InteractionSequence]) -> tuple[float, float]
     return roc_auc(labels, preds), accuracy(labels, preds)
 
 
+def checkpoint(name: str, fold: KTFold, candidate: int, quick: bool) -> Path:
+    """Checkpoint file of a deep model's candidate setting (index into :func:`candidates`):
+    the first default setting keeps the plain key, the others (and compact ones) ``-c<k>``."""
+    tried = candidates(name, fold.n_skills)
+    size = f"-c{candidate + 1}" if candidate or tried is not CANDIDATES[name] else ""
+    key = f"{name}-{fold.dataset}-fold{fold.fold}{size}{'-quick' if quick else ''}.pt"
+    return CACHE / "checkpoints" / key
+
+
 def run_ours(name: str, fold: KTFold, quick: bool, max_epochs: int | None = None) -> dict[str, Any]:
     """Fit every candidate on train, keep the best on valid, score on test."""
+    if name == "stacked":
+        return run_stacked(fold, quick)
     train, valid, test = as_rows(fold.train), as_rows(fold.valid), as_rows(fold.test)
     best: dict[str, Any] | None = None
     started = time.perf_counter()
@@ -180,10 +199,7 @@ def run_ours(name: str, fold: KTFold, quick: bool, max_epochs: int | None = None
     for i, candidate in enumerate(tried):
         params = dict(candidate)
         if name in DEEP_MODELS:
-            # every candidate has its own checkpoint (the first default one keeps the plain key)
-            size = f"-c{i + 1}" if i or tried is not CANDIDATES[name] else ""
-            key = f"{name}-{fold.dataset}-fold{fold.fold}{size}{'-quick' if quick else ''}.pt"
-            params["checkpoint_path"] = str(CACHE / "checkpoints" / key)
+            params["checkpoint_path"] = str(checkpoint(name, fold, i, quick))
             if quick:
                 params |= {k: v for k, v in QUICK.items() if k in make_model(name).get_params()}
             if max_epochs:
@@ -219,6 +235,96 @@ def run_ours(name: str, fold: KTFold, quick: bool, max_epochs: int | None = None
     out["latency"] = latency.measure(model, test, repeats=50 if quick else 300)
     if fold.fold == 1 and not quick:  # kept for --latency (re-measure at normal priority)
         model.save(CACHE / "models" / f"{name}-{fold.dataset}.npz")
+    return out
+
+
+def fitted_member(name: str, fold: KTFold, quick: bool) -> tuple[Any, dict[str, Any]] | None:
+    """``name`` as its own run on this fold selected it, with that run's result: deep models
+    reload their finished checkpoint (no training), cheap ones are refitted; ``None`` if the
+    run is missing, its checkpoint is gone or a refit would be long."""
+    path = run_path("ours", name, fold.dataset, fold.fold, quick)
+    if not path.is_file():
+        return None
+    result = json.loads(path.read_text())
+    params = dict(result["params"])
+    if name in DEEP_MODELS:
+        loose = set(QUICK) | {"max_epochs"}
+        matches = [
+            i
+            for i, c in enumerate(candidates(name, fold.n_skills))
+            if all(params.get(k) == v for k, v in c.items() if k not in loose)
+        ]
+        saved = [checkpoint(name, fold, i, quick) for i in matches]
+        saved = [p for p in saved if p.is_file()]
+        if not saved:
+            return None
+        params["checkpoint_path"] = str(saved[0])
+    elif result.get("fit_s", 0.0) > STACK_MAX_REFIT_S:
+        return None
+    train, valid = as_rows(fold.train), as_rows(fold.valid)
+    model = make_model(name, **params).fit(
+        train, valid, n_skills=fold.n_skills, n_problems=fold.n_problems
+    )
+    return model, result
+
+
+def member_latency(name: str, dataset: str, result: dict[str, Any]) -> float:
+    """Query p99 (ms) of a member: the quiet-machine re-measure if there is one, else its run's."""
+    table = RESULTS / "kt_latency.json"
+    quiet = json.loads(table.read_text()).get(dataset, {}) if table.is_file() else {}
+    measured = quiet.get(name) or result.get("latency") or {}
+    return float(measured.get("query_p99_ms", float("inf")))
+
+
+def run_stacked(fold: KTFold, quick: bool) -> dict[str, Any]:
+    """Stack this fold's own member runs: members chosen on valid within the latency budget
+    (:mod:`benchmarks.kt_support.stacking`), the combiner fitted on valid, scored on test."""
+    from models.kt.ensemble import StackedKT
+
+    valid, test = as_rows(fold.valid), as_rows(fold.test)
+    started = time.perf_counter()
+    pool = {}
+    for name in STACK_POOL:
+        got = fitted_member(name, fold, quick)
+        if got is not None:
+            pool[name] = got
+    if not pool:
+        print(f"[kt] stacked {fold.dataset} fold {fold.fold}: no member runs yet", flush=True)
+        return {}
+    labels = flatten(valid).correct
+    probs = {n: np.concatenate(m.predict_proba(valid)) for n, (m, _) in pool.items()}
+    lat = {n: member_latency(n, fold.dataset, r) for n, (_, r) in pool.items()}
+    chosen = stacking.forward_select(probs, labels, lat, budget_ms=STACK_BUDGET_MS)
+    params = {
+        n: {k: v for k, v in pool[n][1]["params"].items() if k != "checkpoint_path"}
+        for n in chosen.members
+    }
+    model = StackedKT(members=chosen.members, member_params=params).fit_combiner(
+        [pool[n][0] for n in chosen.members], valid
+    )
+    auc, acc = evaluate(model, test)
+    out = {
+        "auc": auc,
+        "acc": acc,
+        # what training the stack costs: its members' runs plus assembling it
+        "train_s": sum(pool[n][1]["train_s"] for n in chosen.members)
+        + time.perf_counter()
+        - started,
+        "params": {"members": chosen.members, "budget_ms": STACK_BUDGET_MS},
+        "valid_auc": chosen.valid_auc[-1],
+        "selection": {
+            "pool": sorted(pool),
+            "valid_auc_after_each": chosen.valid_auc,
+            "member_query_p99_ms": {n: lat[n] for n in sorted(lat)},
+            "over_budget": chosen.over_budget,
+        },
+        "weights": model.weights_.tolist(),
+        "intercept": model.intercept_,
+        "member_test_auc": {n: pool[n][1]["auc"] for n in chosen.members},
+    }
+    out["latency"] = latency.measure(model, test, repeats=50 if quick else 300)
+    if fold.fold == 1 and not quick:
+        model.save(CACHE / "models" / f"stacked-{fold.dataset}.npz")
     return out
 
 
@@ -295,6 +401,8 @@ def remeasure_latency(args: argparse.Namespace, models: list[str], datasets: lis
                     as_rows(fold.train), n_skills=fold.n_skills, n_problems=fold.n_problems
                 ).save(saved)
             source = "fold-1 model"
+            if name == "stacked" and not saved.is_file():
+                continue  # no stand-in: its members come from the fold-1 runs
             if not saved.is_file():
                 saved = CACHE / "models" / f"{name}-{dataset}-standin.npz"
                 source = f"stand-in: benchmark setting fitted on {QUICK_LEARNERS} learners"

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.linear_model import LogisticRegression
 
 from models.kt import load_model, make_model
@@ -56,6 +57,22 @@ def logit(p: FloatArray | float) -> FloatArray:
     """Log-odds of probabilities clipped to ``[EPS, 1 - EPS]``."""
     q = np.clip(np.asarray(p, dtype=np.float64), EPS, 1.0 - EPS)
     return np.asarray(np.log(q / (1.0 - q)), dtype=np.float64)
+
+
+def combiner_weights(
+    probabilities: FloatArray, labels: npt.ArrayLike, C: float = 1.0
+) -> tuple[FloatArray, float]:
+    """``(weights, intercept)`` of the logistic combiner of member predictions.
+
+    ``probabilities`` is ``(n_rows, n_members)``; with fewer than two label classes (or no
+    rows) the combiner is the mean of the logits.
+    """
+    k = probabilities.shape[1]
+    y = np.asarray(labels)
+    if y.size == 0 or np.unique(y).size < 2:
+        return np.full(k, 1.0 / k), 0.0
+    combiner = LogisticRegression(C=C, max_iter=1000).fit(logit(probabilities), y)
+    return combiner.coef_[0].astype(np.float64), float(combiner.intercept_[0])
 
 
 class StackedKT(KTModel):
@@ -123,17 +140,14 @@ class StackedKT(KTModel):
         self.n_skills_ = max(m.n_skills_ for m in self.models_)
         self.n_problems_ = max(m.n_problems_ for m in self.models_)
         self.base_rate_ = first.base_rate_
-        k = len(self.models_)
-        self.weights_ = np.full(k, 1.0 / k)
-        self.intercept_ = 0.0
+        probabilities = np.zeros((0, len(fitted)))
+        labels = np.zeros(0, dtype=np.int8)
         if valid:
-            features = np.column_stack([np.concatenate(m.predict_proba(valid)) for m in fitted])
+            probabilities = np.column_stack(
+                [np.concatenate(m.predict_proba(valid)) for m in fitted]
+            )
             labels = np.concatenate([np.asarray(s.correct) for s in valid])
-            if np.unique(labels).size == 2:
-                combiner = LogisticRegression(C=self.C, max_iter=1000)
-                combiner.fit(logit(features), labels)
-                self.weights_ = combiner.coef_[0].astype(np.float64)
-                self.intercept_ = float(combiner.intercept_[0])
+        self.weights_, self.intercept_ = combiner_weights(probabilities, labels, self.C)
         return self
 
     def _check_members(self) -> None:
@@ -182,10 +196,16 @@ class StackedKT(KTModel):
     def mastery(self, state: KTState, skills: Sequence[int] | None = None) -> dict[int, float]:
         """The combiner applied to the members' mastery of each skill."""
         parts = self._parts(state)
-        keys = list(range(1, self.n_skills_ + 1)) if skills is None else [int(s) for s in skills]
-        per_member = [m.mastery(s, keys) for m, s in zip(self.models_, parts, strict=True)]
-        combined = self._combine([np.array([m[k] for k in keys]) for m in per_member])
-        return {k: float(v) for k, v in zip(keys, combined, strict=True)}
+        ask: list[int] | None = None  # every member's default (faster) when they agree
+        if skills is not None or any(m.n_skills_ != self.n_skills_ for m in self.models_):
+            default = range(1, self.n_skills_ + 1)
+            ask = [int(s) for s in (default if skills is None else skills)]
+        per_member = [m.mastery(s, ask) for m, s in zip(self.models_, parts, strict=True)]
+        keys = list(per_member[0])
+        combined = self._combine(
+            [np.fromiter((m[k] for k in keys), np.float64, len(keys)) for m in per_member]
+        )
+        return dict(zip(keys, combined.tolist(), strict=True))
 
     def state_from_dict(self, data: Mapping[str, Any]) -> StackedState:
         self._check_fitted()
