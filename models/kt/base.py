@@ -205,7 +205,8 @@ class KTModel(ABC):
 
     @abstractmethod
     def mastery(self, state: KTState, skills: Sequence[int] | None = None) -> dict[int, float]:
-        """Per-skill mastery in [0, 1] for ``skills`` (default: every skill 1..n_skills_)."""
+        """Per-skill mastery in [0, 1] for ``skills`` (default: every skill 1..n_skills_),
+        keyed in the order asked (ascending by default)."""
 
     @abstractmethod
     def state_from_dict(self, data: Mapping[str, Any]) -> KTState:

@@ -196,14 +196,16 @@ class StackedKT(KTModel):
     def mastery(self, state: KTState, skills: Sequence[int] | None = None) -> dict[int, float]:
         """The combiner applied to the members' mastery of each skill."""
         parts = self._parts(state)
+        keys = list(range(1, self.n_skills_ + 1))
         ask: list[int] | None = None  # every member's default (faster) when they agree
-        if skills is not None or any(m.n_skills_ != self.n_skills_ for m in self.models_):
-            default = range(1, self.n_skills_ + 1)
-            ask = [int(s) for s in (default if skills is None else skills)]
+        if skills is not None:
+            keys = ask = list(dict.fromkeys(int(s) for s in skills))
+        elif any(m.n_skills_ != self.n_skills_ for m in self.models_):
+            ask = keys
+        # members answer in the order asked (the KTModel.mastery contract)
         per_member = [m.mastery(s, ask) for m, s in zip(self.models_, parts, strict=True)]
-        keys = list(per_member[0])
         combined = self._combine(
-            [np.fromiter((m[k] for k in keys), np.float64, len(keys)) for m in per_member]
+            [np.fromiter(m.values(), np.float64, len(keys)) for m in per_member]
         )
         return dict(zip(keys, combined.tolist(), strict=True))
 

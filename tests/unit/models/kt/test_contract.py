@@ -93,6 +93,14 @@ def test_state_serialises_to_json(fitted: KTModel, data: list[list[InteractionSe
     assert fitted.mastery(restored) == pytest.approx(fitted.mastery(state))
 
 
+def test_mastery_keys_come_in_the_order_asked(
+    fitted: KTModel, data: list[list[InteractionSequence]]
+) -> None:
+    state = fitted.state_from_history(data[2][0])
+    assert list(fitted.mastery(state)) == list(range(1, fitted.n_skills_ + 1))
+    assert list(fitted.mastery(state, [3, 1, 999, 2, 1])) == [3, 1, 999, 2]
+
+
 def test_cold_start_never_raises(fitted: KTModel) -> None:
     empty = fitted.state_from_history(
         InteractionSequence(np.zeros(0, np.int64), np.zeros(0, np.int8))
