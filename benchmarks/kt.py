@@ -52,7 +52,7 @@ ORDER = [
 # members' summed p99 by 0.6-1.4 ms (combination, caches shared by the members, tail variance)
 STACK_POOL = ["dkt", "akt", "simplekt", "sakt", "dkvmn", "irt1pl", "irt2pl", "pfa", "bestlr", "bkt"]
 STACK_BUDGET_MS = 3.5
-STACK_MAX_REFIT_S = 300.0  # members that took longer to fit are left out (bestlr on assist2009)
+STACK_MAX_REFIT_S = 300.0  # cheap members whose run took longer to fit are left out
 
 # Candidate settings per model: each is fitted, the best valid AUC is kept. Deep models have
 # one or two settings (their cost); their epochs are chosen by early stopping on valid.
