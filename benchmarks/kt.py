@@ -38,6 +38,7 @@ from models.metrics import accuracy, roc_auc  # noqa: E402
 
 RESULTS = ROOT / "results"
 RUNS = RESULTS / "kt"
+LATENCY_FILE = RESULTS / "kt_latency.json"  # quiet-machine re-measures (--latency)
 CACHE = RESULTS / "cache"
 MAX_LEN = 200
 QUICK_LEARNERS = 120  # --quick: train learners per dataset (valid/test: a third of that)
@@ -240,10 +241,22 @@ def run_ours(name: str, fold: KTFold, quick: bool, max_epochs: int | None = None
     return out
 
 
-def fitted_member(name: str, fold: KTFold, quick: bool) -> tuple[Any, dict[str, Any]] | None:
+def quiet_latency() -> dict[str, dict[str, Any]]:
+    """``{dataset: {model: latency}}`` of the quiet-machine re-measures (empty before any)."""
+    return json.loads(LATENCY_FILE.read_text()) if LATENCY_FILE.is_file() else {}
+
+
+def fitted_member(
+    name: str,
+    fold: KTFold,
+    quick: bool,
+    train: list[InteractionSequence],
+    valid: list[InteractionSequence],
+) -> tuple[Any, dict[str, Any]] | None:
     """``name`` as its own run on this fold selected it, with that run's result: deep models
-    reload their finished checkpoint (no training), cheap ones are refitted; ``None`` if the
-    run is missing, its checkpoint is gone or a refit would be long."""
+    reload their finished checkpoint (no training), cheap ones are refitted on ``train`` /
+    ``valid`` (the fold's rows); ``None`` if the run is missing, its checkpoint is gone or a
+    refit would be long."""
     path = run_path("ours", name, fold.dataset, fold.fold, quick)
     if not path.is_file():
         return None
@@ -263,17 +276,15 @@ def fitted_member(name: str, fold: KTFold, quick: bool) -> tuple[Any, dict[str, 
         params["checkpoint_path"] = str(saved[0])
     elif result.get("fit_s", 0.0) > STACK_MAX_REFIT_S:
         return None
-    train, valid = as_rows(fold.train), as_rows(fold.valid)
     model = make_model(name, **params).fit(
         train, valid, n_skills=fold.n_skills, n_problems=fold.n_problems
     )
     return model, result
 
 
-def member_latency(name: str, dataset: str, result: dict[str, Any]) -> float:
-    """Query p99 (ms) of a member: the quiet-machine re-measure if there is one, else its run's."""
-    table = RESULTS / "kt_latency.json"
-    quiet = json.loads(table.read_text()).get(dataset, {}) if table.is_file() else {}
+def member_latency(name: str, quiet: dict[str, Any], result: dict[str, Any]) -> float:
+    """Query p99 (ms) of a member: its entry in ``quiet`` (the dataset's quiet-machine
+    re-measures) if there is one, else its run's."""
     measured = quiet.get(name) or result.get("latency") or {}
     return float(measured.get("query_p99_ms", float("inf")))
 
@@ -283,11 +294,11 @@ def run_stacked(fold: KTFold, quick: bool) -> dict[str, Any]:
     (:mod:`benchmarks.kt_support.stacking`), the combiner fitted on valid, scored on test."""
     from models.kt.ensemble import StackedKT
 
-    valid, test = as_rows(fold.valid), as_rows(fold.test)
+    train, valid, test = as_rows(fold.train), as_rows(fold.valid), as_rows(fold.test)
     started = time.perf_counter()
     pool = {}
     for name in STACK_POOL:
-        got = fitted_member(name, fold, quick)
+        got = fitted_member(name, fold, quick, train, valid)
         if got is not None:
             pool[name] = got
     if not pool:
@@ -295,7 +306,8 @@ def run_stacked(fold: KTFold, quick: bool) -> dict[str, Any]:
         return {}
     labels = flatten(valid).correct
     probs = {n: np.concatenate(m.predict_proba(valid)) for n, (m, _) in pool.items()}
-    lat = {n: member_latency(n, fold.dataset, r) for n, (_, r) in pool.items()}
+    quiet = quiet_latency().get(fold.dataset, {})
+    lat = {n: member_latency(n, quiet, r) for n, (_, r) in pool.items()}
     chosen = stacking.forward_select(probs, labels, lat, budget_ms=STACK_BUDGET_MS)
     params = {
         n: {k: v for k, v in pool[n][1]["params"].items() if k != "checkpoint_path"}
@@ -388,8 +400,7 @@ def remeasure_latency(args: argparse.Namespace, models: list[str], datasets: lis
     """
     from models.kt import load_model
 
-    out = RESULTS / "kt_latency.json"
-    table: dict[str, dict[str, Any]] = json.loads(out.read_text()) if out.is_file() else {}
+    table = quiet_latency()
     for dataset in datasets:
         fold = load_fold(args.root, dataset, 1)
         test = as_rows(fold.test)
@@ -421,7 +432,7 @@ def remeasure_latency(args: argparse.Namespace, models: list[str], datasets: lis
                     ).save(saved)
             lat = latency.measure(load_model(saved), test, repeats=args.repeats)
             table.setdefault(dataset, {})[name] = {"model": source, **lat}
-            out.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
+            LATENCY_FILE.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
             if result and source == "fold-1 model":
                 result["latency"] = lat
                 path.write_text(json.dumps(result, indent=1, default=float) + "\n")
@@ -488,8 +499,7 @@ def run_notes(runs: list[dict[str, Any]]) -> str | None:
 
 def collect(quick: bool) -> dict[str, list[dict[str, Any]]]:
     base = CACHE / "quick" if quick else RUNS
-    quiet_file = RESULTS / "kt_latency.json"
-    quiet = json.loads(quiet_file.read_text()) if quiet_file.is_file() and not quick else {}
+    quiet = {} if quick else quiet_latency()
     table: dict[str, list[dict[str, Any]]] = {}
     for dataset in DATASETS:
         rows: list[dict[str, Any]] = []
