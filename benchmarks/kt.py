@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT.parent))
 
 from benchmarks.kt_support import latency, published, refs, stacking  # noqa: E402
 from features.datasets.kt_folds import DATASETS, KTFold, load_fold, resolve_name  # noqa: E402
-from models.kt import DEEP_MODELS, InteractionSequence, make_model  # noqa: E402
+from models.kt import DEEP_MODELS, InteractionSequence, make_model, model_class  # noqa: E402
 from models.kt.data import chunk_sequences, flatten  # noqa: E402
 from models.metrics import accuracy, roc_auc  # noqa: E402
 
@@ -69,7 +69,11 @@ CANDIDATES: dict[str, list[dict[str, Any]]] = {
         {"emb_dim": 100, "hidden_dim": 200, "lr": 2e-3, **DEEP},
         {"emb_dim": 200, "hidden_dim": 200, "dropout": 0.1, "lr": 1e-3, **DEEP, "batch_size": 64},
     ],
-    "sakt": [{"d_model": 128, "n_heads": 8, "lr": 1e-3, **DEEP}],
+    # second: the residual from the last interaction, not the question (seewoo5/KT's SAKT)
+    "sakt": [
+        {"d_model": 128, "n_heads": 8, "lr": 1e-3, **DEEP},
+        {"d_model": 128, "n_heads": 8, "lr": 1e-3, "residual": "interaction", **DEEP},
+    ],
     "simplekt": [{"d_model": 128, "lr": 1e-3, **DEEP}],
     "dkvmn": [{"d_model": 64, "memory_size": 50, "lr": 1e-3, **DEEP}],
     # AKT at the paper's size (d_model 256, d_ff 1024, head 512) costs ~4x more per row on
@@ -87,6 +91,8 @@ COMPACT_CANDIDATES: dict[str, list[dict[str, Any]]] = {
     "sakt": [
         {"d_model": 64, "n_heads": 4, "lr": 1e-3, **DEEP},
         {"d_model": 64, "n_heads": 2, "lr": 1e-3, **DEEP},
+        {"d_model": 64, "n_heads": 4, "lr": 1e-3, "residual": "interaction", **DEEP},
+        {"d_model": 64, "n_heads": 2, "lr": 1e-3, "residual": "interaction", **DEEP},
     ],
     # 50 epochs: the d 32 setting was still improving at 30 (~6 s per epoch)
     "simplekt": [
@@ -127,11 +133,32 @@ COMPACT_CANDIDATES: dict[str, list[dict[str, Any]]] = {
 }
 
 
+# AKT's all-skill query runs its monotonic attention's element-wise passes over every (skill,
+# head, history row) and that work sets its cost (kt_support/latency.py, quiet machine, query
+# p99): 100 skills x 8 heads x 200 rows = 160k -> 4.40 ms, 110 x 8 x 200 = 176k -> 5.21 ms
+# (over the 5 ms budget), 1223 x 1 x 64 = 78k -> 2.38 ms. Candidates above this work get half
+# the heads (same width) until they fit.
+MONOTONIC_WORK = 160_000
+
+
+def within_monotonic_work(params: dict[str, Any], n_skills: int) -> dict[str, Any]:
+    """``params`` with AKT's heads halved until skills x heads x window <= MONOTONIC_WORK."""
+    given = int(params.get("n_heads", model_class("akt").default_params()["n_heads"]))
+    heads, window = given, int(params.get("max_len", MAX_LEN))
+    while heads > 1 and n_skills * heads * window > MONOTONIC_WORK:
+        heads //= 2
+    return params if heads == given else {**params, "n_heads": heads}
+
+
 def candidates(name: str, n_skills: int) -> list[dict[str, Any]]:
     """The configurations tried for ``name`` on a dataset of ``n_skills`` skills (best on valid
-    kept): the compact sizes within the online budget when there are more than MANY_SKILLS."""
+    kept): the compact sizes within the online budget when there are more than MANY_SKILLS;
+    AKT's heads within MONOTONIC_WORK."""
     if n_skills > MANY_SKILLS and name in COMPACT_CANDIDATES:
         return COMPACT_CANDIDATES[name]
+    if name == "akt":
+        fitted = [within_monotonic_work(c, n_skills) for c in CANDIDATES[name]]
+        return CANDIDATES[name] if fitted == CANDIDATES[name] else fitted
     return CANDIDATES[name]
 
 

@@ -1,4 +1,10 @@
-"""SAKT (Pandey & Karypis, 2019): the next question attends to past interactions."""
+"""SAKT (Pandey & Karypis, 2019): the next question attends to past interactions.
+
+``residual="question"`` (the paper, pyKT) adds the attention output to the question embedding;
+``residual="interaction"`` adds it to the last visible interaction (its embedding and position,
+the start token before any row), as in the seewoo5/KT reproduction: the most recent answer gets
+a direct path to the prediction.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +26,20 @@ class SAKTNet(KTNet):
     streaming: ClassVar[str] = "slide"
 
     def __init__(
-        self, n_skills: int, d_model: int, n_heads: int, n_blocks: int, dropout: float, max_len: int
+        self,
+        n_skills: int,
+        d_model: int,
+        n_heads: int,
+        n_blocks: int,
+        dropout: float,
+        max_len: int,
+        residual: str = "question",
     ) -> None:
         super().__init__()
+        if residual not in RESIDUALS:
+            raise ValueError(f"residual must be one of {RESIDUALS}, got {residual!r}")
         self.n_skills = n_skills
+        self.last_interaction = residual == "interaction"
         self.interaction = nn.Embedding(2 * n_skills + 1, d_model)  # 0: start token
         self.question = nn.Embedding(n_skills + 1, d_model)
         self.position = nn.Embedding(max_len + 1, d_model)
@@ -45,8 +61,9 @@ class SAKTNet(KTNet):
     def _attend(self, q: torch.Tensor, kv: torch.Tensor, q_pos: torch.Tensor) -> torch.Tensor:
         k_pos = torch.arange(kv.shape[1])
         h = q
-        for block in layers(self.blocks):
-            h = block(h, block.attn(h, kv, kv, q_pos, k_pos, strict=False))
+        for i, block in enumerate(layers(self.blocks)):
+            out = block.attn(h, kv, kv, q_pos, k_pos, strict=False)
+            h = block(kv[:, : q.shape[1]] if i == 0 and self.last_interaction else h, out)
         return self.out(h).squeeze(-1)
 
     def forward(
@@ -81,6 +98,7 @@ class SAKTNet(KTNet):
         return SAKTCache(
             [F.linear(e, b.attn.k_linear.weight) for b in layers(self.blocks)],
             [F.linear(e, b.attn.v_linear.weight) for b in layers(self.blocks)],
+            int(tokens[-1]) if tokens.numel() else 0,
         )
 
     def encode(self, skills: torch.Tensor, problems: torch.Tensor, correct: torch.Tensor) -> Any:
@@ -93,6 +111,7 @@ class SAKTNet(KTNet):
         return SAKTCache(
             [torch.cat([old[start:], k]) for old, k in zip(cache.keys, new.keys, strict=True)],
             [torch.cat([old[start:], v]) for old, v in zip(cache.values, new.values, strict=True)],
+            new.last_token,
         )
 
     def _question_rows(
@@ -116,16 +135,22 @@ class SAKTNet(KTNet):
             k = attn.split(torch.cat([k0, k_rows]) + k_pos_part[: n + 1])
             v = attn.split(torch.cat([v0, v_rows]) + v_pos_part[: n + 1])
             q = attn.split(q_first) if i == 0 else attn.queries(h)
-            h = block(h, attn.candidates(q, k, v))
+            out = attn.candidates(q, k, v)
+            if i == 0 and self.last_interaction:  # the last visible key, at position n
+                last = self.interaction.weight[cache.last_token] + self.position.weight[n]
+                h = last.expand_as(h)
+            h = block(h, out)
         return self.out(h).view(-1)
 
 
 @dataclass(frozen=True)
 class SAKTCache:
-    """Per block: the token parts ``(n, d)`` of the history's keys and values."""
+    """Per block: the token parts ``(n, d)`` of the history's keys and values; the last
+    row's interaction token (0: the start token, no row yet)."""
 
     keys: list[torch.Tensor]
     values: list[torch.Tensor]
+    last_token: int = 0
 
 
 class SAKT(DeepKTModel):
@@ -135,9 +160,24 @@ class SAKT(DeepKTModel):
 
     @classmethod
     def default_params(cls) -> dict[str, Any]:
-        return {"d_model": 128, "n_heads": 8, "n_blocks": 1, "dropout": 0.2}
+        return {
+            "d_model": 128,
+            "n_heads": 8,
+            "n_blocks": 1,
+            "dropout": 0.2,
+            "residual": "question",
+        }
 
     def build_net(self) -> KTNet:
         return SAKTNet(
-            self.n_skills_, self.d_model, self.n_heads, self.n_blocks, self.dropout, self.max_len
+            self.n_skills_,
+            self.d_model,
+            self.n_heads,
+            self.n_blocks,
+            self.dropout,
+            self.max_len,
+            self.residual,
         )
+
+
+RESIDUALS = ("question", "interaction")

@@ -20,17 +20,19 @@ ATTN = {"d_model": 16, "n_heads": 2, "d_ff": 16, "n_blocks": 2}
 SETTINGS: dict[str, dict[str, object]] = {
     "dkt": {"emb_dim": 8, "hidden_dim": 8, "n_layers": 2},
     "sakt": {"d_model": 16, "n_heads": 2, "n_blocks": 2},
+    "sakt:interaction": {"d_model": 16, "n_heads": 2, "n_blocks": 2, "residual": "interaction"},
     "akt": {**ATTN, "final_fc_dim": 16},
     "simplekt": {**ATTN, "final_fc_dim": 16},
     "dkvmn": {"d_model": 8, "memory_size": 5, "final_fc_dim": 8},
 }
-TOL = 1e-5
+TOL = 1e-5  # ids: model name, then ":variant" where one model is tested in two settings
 
 
 @pytest.fixture(scope="module", params=sorted(SETTINGS))
 def model(request: pytest.FixtureRequest) -> DeepKTModel:
     train, valid, _ = split(simulator_sequences(n_learners=45, events=30))
-    fitted = make_model(request.param, **TINY, **SETTINGS[request.param]).fit(train, valid)
+    name = request.param.partition(":")[0]
+    fitted = make_model(name, **TINY, **SETTINGS[request.param]).fit(train, valid)
     assert isinstance(fitted, DeepKTModel)
     return fitted
 

@@ -1,0 +1,31 @@
+"""The KT benchmark's candidate settings stay within the online query budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchmarks import kt
+
+
+def _work(params: dict[str, Any], n_skills: int) -> int:
+    return n_skills * int(params.get("n_heads", 8)) * int(params.get("max_len", kt.MAX_LEN))
+
+
+def test_akt_heads_are_halved_until_the_query_work_fits() -> None:
+    (wide,) = kt.candidates("akt", 110)
+    assert wide["n_heads"] == 4
+    assert _work(wide, 110) <= kt.MONOTONIC_WORK < _work(wide | {"n_heads": 8}, 110)
+    assert {k: v for k, v in wide.items() if k != "n_heads"} == kt.CANDIDATES["akt"][0]
+    (many,) = kt.candidates("akt", 400)
+    assert many["n_heads"] == 2
+
+
+def test_settings_within_the_work_are_kept_as_they_are() -> None:
+    assert kt.candidates("akt", 100) is kt.CANDIDATES["akt"]
+    assert kt.candidates("akt", 1223) == kt.COMPACT_CANDIDATES["akt"]
+    assert kt.candidates("sakt", 110) is kt.CANDIDATES["sakt"]
+
+
+def test_heads_never_drop_below_one() -> None:
+    params = kt.within_monotonic_work({"n_heads": 2, "max_len": 200}, 100_000)
+    assert params["n_heads"] == 1
