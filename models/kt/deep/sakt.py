@@ -18,6 +18,8 @@ from torch import nn
 from models.kt.deep.attention import TransformerLayer, layers
 from models.kt.deep.base import DeepKTModel, KTNet
 
+RESIDUALS = ("question", "interaction")
+
 
 class SAKTNet(KTNet):
     """Keys/values: a start token then the interactions shifted by one, with learned positions;
@@ -63,7 +65,7 @@ class SAKTNet(KTNet):
         h = q
         for i, block in enumerate(layers(self.blocks)):
             out = block.attn(h, kv, kv, q_pos, k_pos, strict=False)
-            h = block(kv[:, : q.shape[1]] if i == 0 and self.last_interaction else h, out)
+            h = block(kv if i == 0 and self.last_interaction else h, out)
         return self.out(h).squeeze(-1)
 
     def forward(
@@ -178,6 +180,3 @@ class SAKT(DeepKTModel):
             self.max_len,
             self.residual,
         )
-
-
-RESIDUALS = ("question", "interaction")

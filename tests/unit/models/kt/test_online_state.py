@@ -17,6 +17,7 @@ from models.kt.deep.base import DeepKTModel, DeepState, KTNet, window_rows
 MAX_LEN = 10  # small windows: 3 * MAX_LEN rows cross several slides / rebases
 TINY = {"max_epochs": 1, "num_threads": 1, "batch_size": 16, "max_len": MAX_LEN}
 ATTN = {"d_model": 16, "n_heads": 2, "d_ff": 16, "n_blocks": 2}
+# ids: the model's name, then ":variant" where one model is tested in two settings
 SETTINGS: dict[str, dict[str, object]] = {
     "dkt": {"emb_dim": 8, "hidden_dim": 8, "n_layers": 2},
     "sakt": {"d_model": 16, "n_heads": 2, "n_blocks": 2},
@@ -25,7 +26,7 @@ SETTINGS: dict[str, dict[str, object]] = {
     "simplekt": {**ATTN, "final_fc_dim": 16},
     "dkvmn": {"d_model": 8, "memory_size": 5, "final_fc_dim": 8},
 }
-TOL = 1e-5  # ids: model name, then ":variant" where one model is tested in two settings
+TOL = 1e-5
 
 
 @pytest.fixture(scope="module", params=sorted(SETTINGS))
