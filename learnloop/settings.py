@@ -89,11 +89,36 @@ class IngestSettings(BaseModel):
     sink_group: str = "learnloop-lake-sink"
     progress_sink_group: str = "learnloop-progress-sink"
     features_group: str = "learnloop-feature-consumer"
+    features_instances: int = Field(
+        default=1,
+        ge=1,
+        description="Feature-consumer processes that split the topics' partitions between them "
+        "(partition p goes to instance p mod this), each keeping the state of its own slice on its "
+        "own disk; 1: a single process (or processes sharing <state_path>) in one consumer group. "
+        "Changing it re-slices the partitions: each instance rebuilds its slice from the retained "
+        "topics (infra/README.md).",
+    )
+    features_instance: int | None = Field(
+        default=None,
+        ge=0,
+        description="This process's slice, 0..features_instances-1 (Kubernetes: the StatefulSet "
+        "pod index). Required when features_instances > 1.",
+    )
     compact_min_files: int = Field(default=16, ge=2, description="Compact a partition at this.")
     dedupe_cache_entries: int = Field(default=256, ge=1, description="(day, shard) id sets kept.")
     dedupe_window_days: int = Field(default=7, ge=1, description="Feature consumer id memory.")
     state_dir: Path | None = Field(default=None, description="Consumer state; <data_dir>/state.")
     metrics_port: int | None = Field(default=None, description="Prometheus port of consumers.")
+
+    @model_validator(mode="after")
+    def _instance_in_range(self) -> IngestSettings:
+        index = self.features_instance
+        if index is not None and index >= self.features_instances:
+            raise ValueError(
+                f"ingest.features_instance ({index}) must be below ingest.features_instances "
+                f"({self.features_instances})"
+            )
+        return self
 
 
 class DatabaseSettings(BaseModel):

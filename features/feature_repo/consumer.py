@@ -12,7 +12,8 @@ Exactly-once aggregates from at-least-once delivery, with a local SQLite state s
 
 A crash before 3 recomputes the same rows from the old state; after 3 the replay is skipped.
 Invalid messages are skipped here (the lake sink dead-letters them). The state is local to the
-host: consumers of one group should share a host (or move the state to a shared store).
+host: consumers of one group should share a host, or each own a fixed slice of the partitions
+with a state of its own (``ingest.features_instances``, :class:`features.streaming.PartitionSlice`).
 A batch and a GDPR erasure (:meth:`FeatureConsumer.forget_learner`, from another thread) never
 interleave, so an erasure is not undone by a batch that read the learner's state before it.
 """

@@ -40,7 +40,14 @@ from features.streaming.codec import (
     parse_learning_bytes,
     parse_progress_bytes,
 )
-from features.streaming.consumer import BatchConsumer, BatchHandler, consumer_config, tune_gc
+from features.streaming.consumer import (
+    BatchConsumer,
+    BatchHandler,
+    MissingTopicError,
+    PartitionSlice,
+    consumer_config,
+    tune_gc,
+)
 from features.streaming.dlq import REASON_HEADER, DeadLetter, DeadLetterPublisher, header
 from features.streaming.producer import (
     BrokerUnavailableError,
@@ -62,7 +69,9 @@ __all__ = [
     "Delivery",
     "DeliveryError",
     "EventProducer",
+    "MissingTopicError",
     "OutgoingMessage",
+    "PartitionSlice",
     "TopicSpec",
     "consumer_config",
     "dead_letter_topic",

@@ -6,6 +6,13 @@ handler, and commits ``offset + 1`` per partition synchronously once the handler
 handler raises, the loop seeks back to the first offset of the batch and retries after a
 backoff, so nothing is skipped; effects must therefore be idempotent (key them on ``event_id``).
 On a rebalance the buffered batch is flushed before partitions are given up.
+
+A consumer with local state (the feature consumer) can instead own a fixed
+:class:`PartitionSlice` of every topic: no group rebalance then ever moves a partition, and with it
+the state built from it, to another process. It starts each partition where its state says it
+applied up to (``start_positions``), or at the beginning of the retained log for a partition the
+state has never seen (a new or lost volume rebuilds from the topic); offsets are still committed
+under ``group_id`` for lag monitoring.
 """
 
 from __future__ import annotations
@@ -16,9 +23,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    TopicPartition,
+)
 
 from features.streaming.metrics import BATCH_SECONDS, BATCHES, CONSUMER_LAG
 from learnloop.settings import KafkaSettings
@@ -30,6 +45,31 @@ class BatchHandler(Protocol):
     """Makes a batch of messages durable; raising means "retry this batch"."""
 
     def __call__(self, messages: Sequence[Message]) -> None: ...
+
+
+class MissingTopicError(RuntimeError):
+    """A consumer with a fixed partition slice was started before its topic exists."""
+
+
+@dataclass(frozen=True)
+class PartitionSlice:
+    """Instance ``index`` of ``count`` owns the partitions ``p`` with ``p % count == index``."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.count:
+            raise ValueError(f"slice index {self.index} is not in 0..{self.count - 1}")
+
+    def owns(self, partition: int) -> bool:
+        """Whether ``partition`` belongs to this slice."""
+        return partition % self.count == self.index
+
+    @property
+    def label(self) -> str:
+        """Name of the slice in file names and store names: ``"<index>-of-<count>"``."""
+        return f"{self.index}-of-{self.count}"
 
 
 def consumer_config(
@@ -74,6 +114,9 @@ class BatchConsumer:
         config: Mapping[str, Any] | None = None,
         on_revoke: Callable[[list[TopicPartition]], None] | None = None,
         on_assign: Callable[[list[TopicPartition]], None] | None = None,
+        partition_slice: PartitionSlice | None = None,
+        start_positions: Callable[[], Mapping[tuple[str, int], int]] | None = None,
+        metadata_timeout_s: float = 10.0,
     ):
         self.group_id = group_id
         self.topics = list(topics)
@@ -82,6 +125,9 @@ class BatchConsumer:
         self.retry_backoff_s = retry_backoff_s
         self.on_revoke = on_revoke
         self.on_assign = on_assign
+        self.partition_slice = partition_slice
+        self.start_positions = start_positions
+        self.metadata_timeout_s = metadata_timeout_s
         self._consumer = Consumer(consumer_config(kafka, group_id, config))
         self._stop = threading.Event()
         self._buffer: list[Message] = []
@@ -96,9 +142,12 @@ class BatchConsumer:
     def run(self, handler: BatchHandler, *, idle_exit_s: float | None = None) -> None:
         """Consume until :meth:`stop` (or ``idle_exit_s`` seconds without messages)."""
         self._handler = handler
-        self._consumer.subscribe(
-            self.topics, on_assign=self._assigned, on_revoke=self._revoked, on_lost=self._lost
-        )
+        if self.partition_slice is None:
+            self._consumer.subscribe(
+                self.topics, on_assign=self._assigned, on_revoke=self._revoked, on_lost=self._lost
+            )
+        else:
+            self._assign_slice(self.partition_slice)
         first_at = 0.0
         idle_since = time.monotonic()
         try:
@@ -192,6 +241,28 @@ class BatchConsumer:
                 CONSUMER_LAG.labels(self.group_id, position.topic, str(position.partition)).set(
                     max(0, high - position.offset)
                 )
+
+    def _assign_slice(self, part: PartitionSlice) -> None:
+        """Own ``part`` of every topic, each partition from ``start_positions`` or its beginning
+        (partitions added to a topic later are picked up on restart)."""
+        metadata = self._consumer.list_topics(timeout=self.metadata_timeout_s)
+        starts = self.start_positions() if self.start_positions else {}
+        owned = []
+        for topic in self.topics:
+            found = metadata.topics.get(topic)
+            if found is None or found.error is not None or not found.partitions:
+                raise MissingTopicError(
+                    f"topic {topic!r} not found: create it first (learnloop ingest topics)"
+                )
+            owned += [
+                TopicPartition(topic, p, starts.get((topic, p), OFFSET_BEGINNING))
+                for p in sorted(found.partitions)
+                if part.owns(p)
+            ]
+        if not owned:
+            logger.warning("%s slice %s owns no partition", self.group_id, part.label)
+        self._consumer.assign(owned)
+        self._assigned(self._consumer, owned)
 
     def _assigned(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self.assignment = list(partitions)

@@ -12,12 +12,15 @@ import logging
 import signal
 import socket
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from learnloop.console import console
+from learnloop.console import CliError, console
 from learnloop.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from features.streaming import PartitionSlice
 
 app = typer.Typer(
     help="Event ingestion: topics, lake sink, feature consumer.", no_args_is_help=True
@@ -99,9 +102,10 @@ def features_consumer(settings: Settings) -> tuple[Any, Any]:
     from features.streaming import BatchConsumer, tune_gc
 
     kafka, ingest = settings.kafka, settings.ingest
+    part = features_slice(settings)
     store = open_store(settings)
     apply(settings, store)
-    state = StateStore(settings.state_path / f"{ingest.features_group}.sqlite")
+    state = StateStore(settings.state_path / features_state_name(settings))
     handler = FeatureConsumer(
         store,
         state,
@@ -115,27 +119,60 @@ def features_consumer(settings: Settings) -> tuple[Any, Any]:
         topics=[kafka.learning_event_topic, kafka.progress_update_topic],
         batch_size=ingest.batch_size,
         flush_interval_s=ingest.flush_interval_s,
+        partition_slice=part,
+        start_positions=state.applied,
     )
     tune_gc()
     return consumer, handler
 
 
+def features_slice(settings: Settings) -> PartitionSlice | None:
+    """This feature consumer's fixed slice of the partitions (``ingest.features_instances`` > 1),
+    else None (partitions by consumer-group membership)."""
+    from features.streaming import PartitionSlice
+
+    ingest = settings.ingest
+    if ingest.features_instances == 1:
+        return None
+    if ingest.features_instance is None:
+        raise CliError(
+            f"ingest.features_instances is {ingest.features_instances}: set "
+            "LEARNLOOP_INGEST__FEATURES_INSTANCE to this process's slice "
+            f"(0..{ingest.features_instances - 1})"
+        )
+    return PartitionSlice(ingest.features_instance, ingest.features_instances)
+
+
+def features_state_name(settings: Settings) -> str:
+    """File name of the feature consumer's state under ``<state_path>``: one per slice, so a
+    state built from another slicing is never read back."""
+    part = features_slice(settings)
+    group = settings.ingest.features_group
+    return f"{group}.sqlite" if part is None else f"{group}-{part.label}.sqlite"
+
+
 def consumer_privacy(settings: Settings, handler: Any) -> Any:
     """With ``security.consumer_state_erasure: consumer``, a started event bus on which this
-    feature consumer answers erasure requests for its own state (store
-    ``feature_consumer_state``), else None. Every process has its own consumer group
-    (``privacy-feature_consumer_state-<features group>-<host>``): each keeps its own state."""
+    feature consumer answers erasure requests for its own state, else None.
+
+    A slice answers as store ``feature_consumer_state-<index>`` in consumer group
+    ``privacy-feature_consumer_state-<index>-<features group>`` (a restarted pod resumes its
+    slice's requests); a single instance as ``feature_consumer_state`` in a group of its own
+    per host (``…-<features group>-<host>``), as each host keeps its own state.
+    """
     if settings.security.consumer_state_erasure != "consumer":
         return None
     from services.common.data_platform import ConsumerStateSubjectHandler
     from services.common.kafka_bus import KafkaEventBus
-    from services.common.privacy import subscribe_handler
+    from services.common.privacy import consumer_state_stores, subscribe_handler
 
-    name = f"{settings.ingest.features_group}.sqlite"
-    subjects = ConsumerStateSubjectHandler(handler, name=name)
+    ingest = settings.ingest
+    part = features_slice(settings)
+    store = consumer_state_stores(ingest.features_instances)[part.index if part else 0]
+    subjects = ConsumerStateSubjectHandler(handler, name=features_state_name(settings), store=store)
     bus = KafkaEventBus(settings.kafka)
-    group = f"privacy-{subjects.store}-{settings.ingest.features_group}-{socket.gethostname()}"
-    subscribe_handler(bus, subjects, group=group)
+    owner = ingest.features_group if part else f"{ingest.features_group}-{socket.gethostname()}"
+    subscribe_handler(bus, subjects, group=f"privacy-{store}-{owner}")
     bus.start()
     return bus
 

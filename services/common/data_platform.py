@@ -39,7 +39,7 @@ from features.sql.feature_tables import FEATURE_TABLE_SCHEMAS, LEARNER_TABLES, d
 from learnloop.settings import Settings
 from services.common.app import ServiceModule
 from services.common.platform import Platform
-from services.common.privacy import subscribe_handler
+from services.common.privacy import CONSUMER_STATE_STORE, subscribe_handler
 from services.common.privacy_routes import privacy_router
 
 if TYPE_CHECKING:
@@ -197,14 +197,20 @@ class FeatureStoreSubjectHandler:
 
 class ConsumerStateSubjectHandler:
     """A feature consumer's own state (``security.consumer_state_erasure: consumer``): run in the
-    consumer process, which answers for the state on its disk (store
-    ``feature_consumer_state``)."""
+    consumer process, which answers for the state on its disk as ``store``
+    (``feature_consumer_state``, or ``feature_consumer_state-<index>`` for a partition slice)."""
 
-    store = "feature_consumer_state"
-
-    def __init__(self, consumer: FeatureConsumer, *, name: str, limit: int = EXPORT_LIMIT):
+    def __init__(
+        self,
+        consumer: FeatureConsumer,
+        *,
+        name: str,
+        store: str = CONSUMER_STATE_STORE,
+        limit: int = EXPORT_LIMIT,
+    ):
         self.consumer = consumer
         self.name = name
+        self.store = store
         self.limit = limit
 
     def export_subject(self, subject_id: str) -> dict[str, Any]:

@@ -24,6 +24,17 @@ from services.common.events import PRIVACY_REQUEST_TOPIC, PRIVACY_RESULT_TOPIC, 
 logger = logging.getLogger(__name__)
 
 
+CONSUMER_STATE_STORE = "feature_consumer_state"
+
+
+def consumer_state_stores(instances: int) -> tuple[str, ...]:
+    """The stores under which the feature consumers answer for their own state: one, or one per
+    partition slice (``feature_consumer_state-<index>``) when ``instances`` > 1."""
+    if instances == 1:
+        return (CONSUMER_STATE_STORE,)
+    return tuple(f"{CONSUMER_STATE_STORE}-{index}" for index in range(instances))
+
+
 class PrivacyAction(StrEnum):
     """What a data-subject request asks for."""
 

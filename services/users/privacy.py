@@ -12,7 +12,7 @@ from learnloop.settings import Settings
 from services.common.db import Database, utcnow
 from services.common.events import PRIVACY_REQUEST_TOPIC
 from services.common.outbox import enqueue
-from services.common.privacy import DataSubjectRequest, DataSubjectResult
+from services.common.privacy import DataSubjectRequest, DataSubjectResult, consumer_state_stores
 from services.users import repository
 from services.users.models import AuditEntry, Outbox, PrivacyRequest
 from services.users.schemas import PrivacyRequestPublic, StoreStatus
@@ -29,14 +29,14 @@ ERASURE_STORES = (
     "lake",
     "feature_store",
 )
-CONSUMER_STATE_STORE = "feature_consumer_state"
 
 
 def erasure_stores(settings: Settings) -> tuple[str, ...]:
-    """The stores that answer each erasure request under ``settings`` (the feature consumers
-    answer for their own state with ``security.consumer_state_erasure: consumer``)."""
+    """The stores that answer each erasure request under ``settings``: with
+    ``security.consumer_state_erasure: consumer`` also the feature consumers, each for its own
+    state (one store per partition slice, ``ingest.features_instances``)."""
     if settings.security.consumer_state_erasure == "consumer":
-        return (*ERASURE_STORES, CONSUMER_STATE_STORE)
+        return (*ERASURE_STORES, *consumer_state_stores(settings.ingest.features_instances))
     return ERASURE_STORES
 
 

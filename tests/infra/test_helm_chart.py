@@ -23,8 +23,12 @@ from testkit.infra import (
     run,
 )
 
+from features.streaming import PartitionSlice
 from learnloop.cli import app as cli_app
+from learnloop.commands.ingest import features_slice
 from learnloop.settings import IngestSettings, KafkaSettings, Settings
+from services.common.privacy import consumer_state_stores
+from services.users.privacy import erasure_stores
 
 CRD_KINDS = {"ServiceMonitor", "PrometheusRule", "ExternalSecret"}
 
@@ -35,6 +39,13 @@ def name(component: str) -> str:
 
 def workloads(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {**values["components"], **values["cronJobs"]}
+
+
+def kind_of(component: str, values: dict[str, Any]) -> str:
+    """The workload kind the chart makes for ``component``."""
+    if component in values["cronJobs"]:
+        return "CronJob"
+    return "StatefulSet" if values["components"][component].get("state") else "Deployment"
 
 
 def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
@@ -69,6 +80,9 @@ def test_chart_refuses_bad_values(tools: Tools, tmp_path: Path) -> None:
         "components.gateway.calls={nosuch}": "unknown component",
         "components.users.egress={internet}": "unknown target",
         "pushgateway.url=pushgateway:9091": "pushgateway",
+        "components.feature-consumer.autoscaling.enabled=true": "fixed replica count",
+        "config.LEARNLOOP_INGEST__FEATURES_INSTANCES=2": "components.feature-consumer.replicas",
+        "components.feature-consumer.state.storage=lots": "storage",
     }
     for expression, message in cases.items():
         result = render_chart(tools, tmp_path / "bad", "--set", expression)
@@ -79,17 +93,22 @@ def test_chart_refuses_bad_values(tools: Tools, tmp_path: Path) -> None:
 def test_each_component_gets_its_full_set_of_objects(
     rendered: Rendered, values: dict[str, Any]
 ) -> None:
-    for component in values["components"]:
+    for component, spec in values["components"].items():
         for kind in (
-            "Deployment",
+            kind_of(component, values),
             "Service",
             "ServiceAccount",
-            "HorizontalPodAutoscaler",
             "PodDisruptionBudget",
             "NetworkPolicy",
             "ServiceMonitor",
         ):
             rendered.get(kind, name(component))
+        hpas = [
+            h
+            for h in rendered.kind("HorizontalPodAutoscaler")
+            if h["metadata"]["name"] == name(component)
+        ]
+        assert len(hpas) == spec["autoscaling"]["enabled"], component
     for job in values["cronJobs"]:
         for kind in ("CronJob", "ServiceAccount", "NetworkPolicy"):
             rendered.get(kind, name(job))
@@ -101,7 +120,7 @@ def test_pods_run_the_image_by_digest_with_the_configured_command(
     rendered: Rendered, values: dict[str, Any]
 ) -> None:
     for component, spec in workloads(values).items():
-        kind = "CronJob" if component in values["cronJobs"] else "Deployment"
+        kind = kind_of(component, values)
         (container,) = pod_spec(rendered.get(kind, name(component)))["containers"]
         assert "@sha256:" in container["image"]
         assert container["args"] == spec["args"]
@@ -112,7 +131,9 @@ def test_probes_point_at_health_endpoints_on_declared_ports(
     rendered: Rendered, values: dict[str, Any]
 ) -> None:
     for component, spec in values["components"].items():
-        (container,) = pod_spec(rendered.get("Deployment", name(component)))["containers"]
+        (container,) = pod_spec(rendered.get(kind_of(component, values), name(component)))[
+            "containers"
+        ]
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
         expected_port = "http" if spec["type"] == "http" else "metrics"
         expected_ready = "/readyz" if spec["type"] == "http" else "/healthz"
@@ -130,7 +151,7 @@ def test_probes_point_at_health_endpoints_on_declared_ports(
 
 def test_pods_are_locked_down_and_sized(rendered: Rendered, values: dict[str, Any]) -> None:
     for component in workloads(values):
-        kind = "CronJob" if component in values["cronJobs"] else "Deployment"
+        kind = kind_of(component, values)
         spec = pod_spec(rendered.get(kind, name(component)))
         assert spec["securityContext"]["runAsNonRoot"] is True
         assert spec["securityContext"]["runAsUser"] >= 10000
@@ -153,6 +174,8 @@ def test_autoscaling_targets_cpu_plus_request_rate_or_consumer_lag(
     ingest = IngestSettings()
     groups = {ingest.sink_group, ingest.progress_sink_group, ingest.features_group}
     for component, spec in values["components"].items():
+        if not spec["autoscaling"]["enabled"]:
+            continue  # a fixed set of pods with state (test_stateful_consumers_own_a_fixed_slice)
         hpa = rendered.get("HorizontalPodAutoscaler", name(component))["spec"]
         pdb = rendered.get("PodDisruptionBudget", name(component))["spec"]
         assert hpa["scaleTargetRef"] == {
@@ -185,7 +208,8 @@ def test_service_monitors_scrape_a_port_their_service_exposes(
         # The code's metrics carry a `service` label; keep it over the target's Service name.
         assert endpoint["honorLabels"] is True
         selector = service["spec"]["selector"]
-        pod_labels = rendered.get("Deployment", name(component))["spec"]["template"]["metadata"]
+        workload = rendered.get(kind_of(component, values), name(component))
+        pod_labels = workload["spec"]["template"]["metadata"]
         assert selector.items() <= pod_labels["labels"].items()
 
 
@@ -194,7 +218,7 @@ def _env_names(rendered: Rendered, values: dict[str, Any]) -> set[str]:
     (external,) = rendered.kind("ExternalSecret")
     names |= {item["secretKey"] for item in external["spec"]["data"]}
     for component in workloads(values):
-        kind = "CronJob" if component in values["cronJobs"] else "Deployment"
+        kind = kind_of(component, values)
         (container,) = pod_spec(rendered.get(kind, name(component)))["containers"]
         names |= {e["name"] for e in container["env"] if e["name"].startswith("LEARNLOOP_")}
     return names
@@ -241,8 +265,41 @@ def test_production_settings_are_accepted_by_the_app(
     assert settings.lake_uri.startswith("s3://")
     assert settings.progress.backend == "dynamodb"
     assert settings.features.online_store == "redis"
-    # feature-consumer pods own their state: they erase it, the identity service awaits them
+    # feature-consumer pods own their state: they erase it, the identity service awaits each
     assert settings.security.consumer_state_erasure == "consumer"
+    slices = consumer_state_stores(settings.ingest.features_instances)
+    assert erasure_stores(settings)[-len(slices) :] == slices
+    monkeypatch.setenv("LEARNLOOP_INGEST__FEATURES_INSTANCE", "2")  # the last pod's index
+    assert features_slice(Settings(_env_file=None)) == PartitionSlice(2, 3)  # type: ignore[call-arg]
+
+
+def test_stateful_consumers_own_a_fixed_slice_and_a_volume(
+    rendered: Rendered, values: dict[str, Any]
+) -> None:
+    """The feature consumer is a StatefulSet: a fixed number of pods (at most the partitions),
+    each with a volume for its state and its pod index as its slice; the shared settings carry
+    the count, so the identity service awaits one erasure answer per slice."""
+    stateful = {c: spec for c, spec in values["components"].items() if spec.get("state")}
+    assert set(stateful) == {"feature-consumer"}
+    config = rendered.get("ConfigMap", f"{RELEASE}-settings")["data"]
+    for component, spec in stateful.items():
+        workload = rendered.get("StatefulSet", name(component))["spec"]
+        replicas = workload["replicas"]
+        assert replicas == spec["replicas"] and 2 <= replicas <= KafkaSettings().partitions
+        assert config[spec["state"]["countSetting"]] == str(replicas)
+        (claim,) = workload["volumeClaimTemplates"]
+        assert claim["metadata"]["name"] == "data"
+        assert claim["spec"]["resources"]["requests"]["storage"] == spec["state"]["storage"]
+        pod = workload["template"]["spec"]
+        assert "data" not in {v["name"] for v in pod["volumes"]}, "state on the claim"
+        (container,) = pod["containers"]
+        assert {"name": "data", "mountPath": "/var/lib/learnloop"} in container["volumeMounts"]
+        index = {e["name"]: e for e in container["env"]}[spec["state"]["indexSetting"]]
+        label = "metadata.labels['apps.kubernetes.io/pod-index']"
+        assert index["valueFrom"]["fieldRef"]["fieldPath"] == label
+        assert (
+            rendered.get("PodDisruptionBudget", name(component))["spec"]["minAvailable"] < replicas
+        )
 
 
 def _parse(args: list[str]) -> tuple[str, ...]:
@@ -529,7 +586,7 @@ def test_jobs_that_push_metrics_are_told_where(rendered: Rendered, values: dict[
     variable = "LEARNLOOP_DRIFT__PUSHGATEWAY_URL"
     told = {}
     for component, spec in workloads(values).items():
-        kind = "CronJob" if component in values["cronJobs"] else "Deployment"
+        kind = kind_of(component, values)
         (container,) = pod_spec(rendered.get(kind, name(component)))["containers"]
         env = {e["name"]: e.get("value") for e in container["env"]}
         if variable in env:

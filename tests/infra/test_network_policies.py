@@ -100,11 +100,12 @@ class Cluster:
 
 def _pods(rendered: Rendered) -> dict[str, Peer]:
     pods = {}
-    for obj in rendered.kind("Deployment") + rendered.kind("CronJob"):
+    kinds = ("Deployment", "StatefulSet", "CronJob")
+    for obj in [o for kind in kinds for o in rendered.kind(kind)]:
         template = (
-            obj["spec"]["template"]
-            if obj["kind"] == "Deployment"
-            else (obj["spec"]["jobTemplate"]["spec"]["template"])
+            obj["spec"]["jobTemplate"]["spec"]["template"]
+            if obj["kind"] == "CronJob"
+            else obj["spec"]["template"]
         )
         (container,) = template["spec"]["containers"]
         component = template["metadata"]["labels"]["app.kubernetes.io/component"]

@@ -13,7 +13,9 @@ import sqlite3
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,20 +23,25 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from testkit.events import make_events
 from testkit.streaming import kafka_env, kafka_settings, produce_events
 
-from features.events import ProgressUpdateEvent
+from features.events import LearningEvent, ProgressUpdateEvent
+from features.feature_repo.aggregates import LearnerActivity
 from features.streaming import EventProducer, encode
 from learnloop.localstack import ManagedProcess, free_port
 from learnloop.settings import KafkaSettings
 from services.common.events import PRIVACY_REQUEST_TOPIC, PRIVACY_RESULT_TOPIC
 from services.common.kafka_bus import KafkaEventBus
-from services.common.privacy import DataSubjectRequest, DataSubjectResult
+from services.common.privacy import DataSubjectRequest, DataSubjectResult, consumer_state_stores
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 STORE = "feature_consumer_state"
 
 
-def _consumer_process(kafka: KafkaSettings, data_dir: Path, group: str) -> ManagedProcess:
+def _consumer_process(
+    kafka: KafkaSettings, data_dir: Path, group: str, **settings: str
+) -> ManagedProcess:
+    """``learnloop ingest features`` in ``consumer`` erasure mode; ``settings``: more
+    ``LEARNLOOP_INGEST__*`` values (``FEATURES_INSTANCE="1"`` …)."""
     port = free_port()
     env = {
         "PYTHONPATH": str(ROOT),
@@ -45,6 +52,7 @@ def _consumer_process(kafka: KafkaSettings, data_dir: Path, group: str) -> Manag
         "LEARNLOOP_INGEST__BATCH_SIZE": "100",
         "LEARNLOOP_INGEST__FLUSH_INTERVAL_S": "0.2",
         "LEARNLOOP_SECURITY__CONSUMER_STATE_ERASURE": "consumer",
+        **{f"LEARNLOOP_INGEST__{key}": value for key, value in settings.items()},
     }
     argv = [sys.executable, "-m", "learnloop.cli", "ingest", "features", "--metrics-port"]
     return ManagedProcess(
@@ -78,8 +86,10 @@ def _wait(
         time.sleep(0.2)
 
 
-def _results(kafka: KafkaSettings, request_id: uuid.UUID, want: int) -> list[DataSubjectResult]:
-    """The consumer store's answers to ``request_id`` (waits for ``want`` of them)."""
+def _results(
+    kafka: KafkaSettings, request_id: uuid.UUID, want: int, stores: tuple[str, ...] = (STORE,)
+) -> list[DataSubjectResult]:
+    """The answers of ``stores`` to ``request_id`` (waits for ``want`` of them)."""
     reader = Consumer(
         {
             **kafka.client_config(),
@@ -99,7 +109,7 @@ def _results(kafka: KafkaSettings, request_id: uuid.UUID, want: int) -> list[Dat
             if message is None or message.error() or not message.value():
                 continue
             result = DataSubjectResult.model_validate_json(message.value() or b"")
-            if result.request_id == request_id and result.store == STORE:
+            if result.request_id == request_id and result.store in stores:
                 found.append(result)
     finally:
         reader.close()
@@ -145,3 +155,90 @@ def test_feature_consumer_erases_a_learner_from_its_own_state(
     assert second.status == "done"
     assert second.counts == {"learner_rows_deleted": 0, "mastery_rows_deleted": 0}
     assert _rows(state) == {"l1": (1, 2)}
+
+
+def _event_counts(state: Path) -> dict[str, int]:
+    """Per learner: events counted in the consumer's state file (``LearnerActivity``)."""
+    if not state.exists():
+        return {}
+    try:
+        with sqlite3.connect(state, timeout=5) as db:
+            rows = db.execute("SELECT learner_id, state FROM learner").fetchall()
+    except sqlite3.OperationalError:  # tables not created yet
+        return {}
+    return {learner: LearnerActivity.from_json(text).event_count for learner, text in rows}
+
+
+def test_partition_slices_keep_disjoint_state_across_restarts_and_each_answers_erasure(
+    broker: ManagedProcess, tmp_path: Path
+) -> None:
+    """Two consumer processes as slices 0 and 1 of 2 (the Kubernetes StatefulSet): each learner's
+    events are counted exactly once, by one slice, also after both restart, slice 0 resuming
+    its state and slice 1 on a new, empty volume (rebuilt from the topic); an erasure request is
+    answered by both slices, as their own stores."""
+    kafka = kafka_settings(broker.port, partitions=2)
+    learners = 6
+    # learner ids of their own: the privacy topic is shared, and a new slice's privacy group
+    # replays the retained requests of earlier tests (which erase l0)
+    events = [
+        e.model_copy(update={"learner_id": f"sliced-{e.learner_id}"})
+        for e in make_events(90, learners=learners)
+    ]
+    first_part, later = events[:60], events[60:]
+    produce_events(kafka, first_part)
+    group = f"sliced-features-{uuid.uuid4().hex[:6]}"
+    states = [tmp_path / f"slice{i}" / "state" / f"{group}-{i}-of-2.sqlite" for i in range(2)]
+
+    def start(index: int) -> ManagedProcess:
+        return _consumer_process(
+            kafka, tmp_path / f"slice{index}", group,
+            FEATURES_INSTANCES="2", FEATURES_INSTANCE=str(index),
+        )  # fmt: skip
+
+    def expected(sent: list[LearningEvent]) -> dict[str, int]:
+        return dict(Counter(e.learner_id for e in sent))
+
+    def answering(process: ManagedProcess, index: int) -> bool:
+        """The slice's erasure consumer joined its group (stopping a consumer mid-join leaves a
+        member that tansu waits for on the next join)."""
+        log = process.log_path.read_text(errors="replace") if process.log_path.exists() else ""
+        return f"privacy-feature_consumer_state-{index}-{group} assigned" in log
+
+    def merged() -> dict[str, int]:
+        counts = [_event_counts(state) for state in states]
+        assert not set(counts[0]) & set(counts[1]), "a learner is kept by both slices"
+        return {**counts[0], **counts[1]}
+
+    processes = [start(0), start(1)]
+    bus = KafkaEventBus(kafka)
+    try:
+        _wait(lambda: merged() == expected(first_part), "both slices", processes[0], timeout=60)
+        assert all(_event_counts(state) for state in states), "one slice got no learner"
+        for index, process in enumerate(processes):
+            ready = partial(answering, process, index)
+            _wait(ready, "erasure consumer", process, timeout=30)
+            process.stop()
+        produce_events(kafka, later)  # both down: each share waits in its partitions
+        for leftover in states[1].parent.glob(f"{states[1].name}*"):  # slice 1's volume is lost
+            leftover.unlink()
+        processes = [start(0), start(1)]
+        _wait(lambda: merged() == expected(events), "after restart", processes[1], timeout=60)
+        time.sleep(1.0)  # a replay of applied messages would show up as extra counts
+        assert merged() == expected(events)
+
+        erased = next(iter(_event_counts(states[1])))
+        request = DataSubjectRequest(subject_id=erased, pseudonym=f"pn-{erased}")
+        bus.publish(PRIVACY_REQUEST_TOPIC, request.pseudonym, request.model_dump_json().encode())
+        stores = consumer_state_stores(2)
+        results = _results(kafka, request.request_id, want=2, stores=stores)
+        assert all(p.running for p in processes), processes[0].log_tail()
+    finally:
+        bus.stop()
+        for process in processes:
+            process.stop()
+
+    by_store = {r.store: r for r in results}
+    assert set(by_store) == {"feature_consumer_state-0", "feature_consumer_state-1"}
+    assert by_store["feature_consumer_state-1"].counts["learner_rows_deleted"] == 1
+    assert by_store["feature_consumer_state-0"].counts["learner_rows_deleted"] == 0
+    assert erased not in merged() and len(merged()) == learners - 1

@@ -110,6 +110,12 @@ containers:
       - name: LEARNLOOP_DRIFT__PUSHGATEWAY_URL
         value: {{ $root.Values.pushgateway.url | quote }}
       {{- end }}
+      {{- with $spec.state }}
+      - name: {{ .indexSetting }}
+        valueFrom:
+          fieldRef:
+            fieldPath: metadata.labels['apps.kubernetes.io/pod-index']
+      {{- end }}
       {{- range $name, $value := $spec.env }}
       - name: {{ $name }}
         value: {{ $value | quote }}
@@ -152,9 +158,11 @@ containers:
       - name: tmp
         mountPath: /tmp
 volumes:
+  {{- if not $spec.state }}
   - name: data
     emptyDir:
       sizeLimit: 2Gi
+  {{- end }}
   - name: tmp
     emptyDir:
       sizeLimit: 1Gi
