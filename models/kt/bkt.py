@@ -314,6 +314,7 @@ class BKT(KTModel):
             "n_problems": self.n_problems_,
             "base_rate": self.base_rate_,
             "loglik": self.loglik_,
+            "n_iter": getattr(self, "n_iter_", None),
         }
         return save_payload(path, self.name, meta, dict(self.params_))
 
@@ -323,6 +324,8 @@ class BKT(KTModel):
         model = cls(**meta["init"])
         model.n_skills_, model.n_problems_ = meta["n_skills"], meta["n_problems"]
         model.base_rate_, model.loglik_ = meta["base_rate"], meta["loglik"]
+        if meta.get("n_iter") is not None:  # absent from files written before it was kept
+            model.n_iter_ = meta["n_iter"]
         model.params_ = {f: arrays[f] for f in FIELDS}
         model._cache_online()
         return model

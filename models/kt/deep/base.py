@@ -30,7 +30,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -397,6 +397,9 @@ class DeepKTModel(KTModel):
             "n_problems": self.n_problems_,
             "base_rate": self.base_rate_,
         }
+        result = getattr(self, "train_result_", None)
+        if result is not None:
+            meta["train_result"] = asdict(result)
         arrays = {f"net.{k}": v.detach().cpu().numpy() for k, v in self.net_.state_dict().items()}
         return save_payload(path, self.name, meta, arrays)
 
@@ -406,6 +409,8 @@ class DeepKTModel(KTModel):
         model = cls(**meta["init"])
         model.n_skills_, model.n_problems_ = meta["n_skills"], meta["n_problems"]
         model.base_rate_ = meta["base_rate"]
+        if "train_result" in meta:  # absent from files written before it was kept
+            model.train_result_ = TrainResult(**meta["train_result"])
         model.net_ = model.build_net()
         state = {k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")}
         model.net_.load_state_dict(state)

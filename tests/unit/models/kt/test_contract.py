@@ -70,6 +70,9 @@ def test_save_load_round_trip_is_identical(
         np.testing.assert_array_equal(a, b)
     state = fitted.state_from_history(data[2][0])
     assert again.mastery(again.state_from_history(data[2][0])) == fitted.mastery(state)
+    for diagnostic in ("n_iter_", "loglik_", "train_result_"):  # what the fit reported
+        if hasattr(fitted, diagnostic):
+            assert getattr(again, diagnostic) == getattr(fitted, diagnostic), diagnostic
 
 
 def test_online_state_matches_batch_prediction(
