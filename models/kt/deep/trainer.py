@@ -183,7 +183,13 @@ def train(
         run.epoch += 1
         result = run.result
         result.history.append(
-            {"epoch": run.epoch, "loss": loss, "valid_auc": auc, "train_s": train_s}
+            {
+                "epoch": run.epoch,
+                "loss": loss,
+                "valid_auc": auc,
+                "train_s": train_s,
+                "threads": torch.get_num_threads(),  # results depend on it in the last digits
+            }
         )
         result.epochs = run.epoch
         if not auc <= result.best_valid_auc:  # first epoch (nan) or an improvement

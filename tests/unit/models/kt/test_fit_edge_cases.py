@@ -36,6 +36,8 @@ def test_deep_fit_on_one_learner_without_valid_validates_on_it(name: str) -> Non
     model = make_model(name, **DEEP_TINY).fit([seq], n_skills=2)
     assert model.base_rate_ == pytest.approx(2 / 3)
     assert model.predict_proba([seq])[0].shape == (3,)
+    # each epoch records the threads it ran on (results depend on it in the last digits)
+    assert [e["threads"] for e in model.train_result_.history] == [1]
 
 
 @pytest.mark.parametrize("name", ["pfa", "bestlr"])
