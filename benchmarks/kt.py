@@ -87,6 +87,14 @@ CANDIDATES: dict[str, list[dict[str, Any]]] = {
 # depend on the weights); among them the best valid AUC is kept, as everywhere (never the test
 # fold). The default sizes measured 7-58 ms at 1223 skills (statics) and 1-6 ms at 100-110.
 MANY_SKILLS = 500
+AKT_COMPACT = {
+    "d_model": 32,
+    "n_heads": 1,
+    "d_ff": 64,
+    "final_fc_dim": 32,
+    "final_fc_dim2": 32,
+    "max_len": 64,
+}
 COMPACT_CANDIDATES: dict[str, list[dict[str, Any]]] = {
     "sakt": [
         {"d_model": 64, "n_heads": 4, "lr": 1e-3, **DEEP},
@@ -121,32 +129,13 @@ COMPACT_CANDIDATES: dict[str, list[dict[str, Any]]] = {
     # monotonic attention costs ~15 element-wise passes per (skill, head, history row): one
     # head and a 64-row window (the state holds 32-63 rows) are needed to fit the budget, also
     # with the window full (63 rows: p99 3.6 ms). Not within it: d_ff 128 and a 64-wide head
-    # (5.2 ms with 63 rows), the 100-row window (6.1-6.5 ms), d 64 (5.7-7.1), 2 heads
+    # (5.2 ms with 63 rows), the 100-row window (6.1-6.5 ms), d 64 (5.7-7.1), 2 heads. The
+    # second and third: the same size trained harder and regularised more (fold-1 valid AUC
+    # 0.815 -> 0.822; grid in benchmarks/README.md).
     "akt": [
-        {
-            "d_model": 32,
-            "n_heads": 1,
-            "d_ff": 64,
-            "final_fc_dim": 32,
-            "final_fc_dim2": 32,
-            "max_len": 64,
-            "lr": 1e-3,
-            **DEEP,
-        },
-        # the same size trained harder and regularised more (fold-1 valid AUC 0.815 -> 0.822;
-        # grid in benchmarks/README.md)
+        {**AKT_COMPACT, "lr": 1e-3, **DEEP},
         *(
-            {
-                "d_model": 32,
-                "n_heads": 1,
-                "d_ff": 64,
-                "final_fc_dim": 32,
-                "final_fc_dim2": 32,
-                "max_len": 64,
-                "lr": 3e-3,
-                "dropout": dropout,
-                **(DEEP | {"max_epochs": 60}),
-            }
+            {**AKT_COMPACT, "lr": 3e-3, "dropout": dropout, **(DEEP | {"max_epochs": 60})}
             for dropout in (0.2, 0.3)
         ),
     ],
