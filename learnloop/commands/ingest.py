@@ -105,7 +105,7 @@ def features_consumer(settings: Settings) -> tuple[Any, Any]:
     part = features_slice(settings)
     store = open_store(settings)
     apply(settings, store)
-    state = StateStore(settings.state_path / features_state_name(settings))
+    state = StateStore(settings.state_path / features_state_name(ingest.features_group, part))
     handler = FeatureConsumer(
         store,
         state,
@@ -143,11 +143,9 @@ def features_slice(settings: Settings) -> PartitionSlice | None:
     return PartitionSlice(ingest.features_instance, ingest.features_instances)
 
 
-def features_state_name(settings: Settings) -> str:
-    """File name of the feature consumer's state under ``<state_path>``: one per slice, so a
-    state built from another slicing is never read back."""
-    part = features_slice(settings)
-    group = settings.ingest.features_group
+def features_state_name(group: str, part: PartitionSlice | None) -> str:
+    """File name of the state of consumer group ``group`` (slice ``part``) under
+    ``<state_path>``: one per slice, so a state built from another slicing is never read back."""
     return f"{group}.sqlite" if part is None else f"{group}-{part.label}.sqlite"
 
 
@@ -169,7 +167,8 @@ def consumer_privacy(settings: Settings, handler: Any) -> Any:
     ingest = settings.ingest
     part = features_slice(settings)
     store = consumer_state_stores(ingest.features_instances)[part.index if part else 0]
-    subjects = ConsumerStateSubjectHandler(handler, name=features_state_name(settings), store=store)
+    name = features_state_name(ingest.features_group, part)
+    subjects = ConsumerStateSubjectHandler(handler, name=name, store=store)
     bus = KafkaEventBus(settings.kafka)
     owner = ingest.features_group if part else f"{ingest.features_group}-{socket.gethostname()}"
     subscribe_handler(bus, subjects, group=f"privacy-{store}-{owner}")

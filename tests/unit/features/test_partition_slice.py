@@ -38,14 +38,14 @@ def test_settings_name_the_field_of_a_bad_instance() -> None:
 def test_one_instance_keeps_group_membership_and_its_state_file(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, ingest=IngestSettings(features_group="fc"))
     assert features_slice(settings) is None
-    assert features_state_name(settings) == "fc.sqlite"
+    assert features_state_name("fc", features_slice(settings)) == "fc.sqlite"
 
 
 def test_a_slice_has_a_state_file_of_its_own(tmp_path: Path) -> None:
     ingest = IngestSettings(features_group="fc", features_instances=4, features_instance=1)
     settings = Settings(data_dir=tmp_path, ingest=ingest)
     assert features_slice(settings) == PartitionSlice(1, 4)
-    assert features_state_name(settings) == "fc-1-of-4.sqlite"
+    assert features_state_name("fc", features_slice(settings)) == "fc-1-of-4.sqlite"
 
 
 def test_several_instances_without_an_index_is_one_clear_error(tmp_path: Path) -> None:

@@ -40,6 +40,12 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 {{- end -}}
 
+{{- define "learnloop.replicas" -}}
+{{- /* Replicas of a component without autoscaling (args: its values); the settings ConfigMap
+gives the same count to every pod for components with state. */ -}}
+{{- default 2 .replicas -}}
+{{- end }}
+
 {{/*
 The pod spec shared by Deployments and CronJobs.
 Args: (dict "root" $ "component" name "spec" componentValues "restartPolicy" "Always"|"Never")
