@@ -18,6 +18,7 @@ from models.policy.catalog import Catalog, ContentItem
 from models.policy.dag import PrerequisiteMap
 from models.policy.errors import CyclicPrerequisitesError, PolicyError, UnknownGoalError
 from models.policy.mastery import (
+    AbilityAware,
     KTMasteryTracker,
     LearnerState,
     MasteryEstimator,
@@ -28,6 +29,7 @@ from models.policy.planner import LearningPath, PathPlanner, PathStep
 from models.policy.reranker import RankedItem, ZPDReranker
 
 __all__ = [
+    "AbilityAware",
     "AdaptivePolicy",
     "Catalog",
     "ContentItem",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import cast
 
 from models.policy.catalog import Catalog
 from models.policy.dag import PrerequisiteMap
 from models.policy.errors import PolicyError
-from models.policy.mastery import LearnerState, MasteryEstimator
+from models.policy.mastery import AbilityAware, LearnerState, MasteryEstimator
+
+# Largest ability offset (logits) the answer-count rules react to.
+ABILITY_CLIP = 2.0
 
 
 def check_thresholds(
@@ -51,6 +55,12 @@ class SkillPolicy:
     enough_correct : int
         Correct answers after which a skill counts as mastered whatever the estimate
         (default 0: never).
+    count_ability_scaling : float
+        Scales ``enough_attempts`` and ``enough_correct`` per learner by
+        ``exp(-count_ability_scaling * a)``, where ``a`` is the learner's ability offset from
+        an :class:`~models.policy.mastery.AbilityAware` estimator (clipped to ±2 logits): a
+        learner who answers below the model's predictions needs more answers before a count
+        rule declares mastery, one above them fewer. Default 0: the same counts for everyone.
     """
 
     def __init__(
@@ -64,6 +74,7 @@ class SkillPolicy:
         min_attempts: int = 0,
         enough_attempts: int = 0,
         enough_correct: int = 0,
+        count_ability_scaling: float = 0.0,
     ) -> None:
         check_thresholds(mastery_threshold, default_threshold)
         self.prerequisites = (
@@ -82,6 +93,7 @@ class SkillPolicy:
         self.min_attempts = min_attempts
         self.enough_attempts = enough_attempts
         self.enough_correct = enough_correct
+        self.count_ability_scaling = count_ability_scaling
 
     def threshold(self, skill: str) -> float:
         """Mastery threshold of ``skill``."""
@@ -96,12 +108,21 @@ class SkillPolicy:
 
     def is_mastered(self, state: LearnerState, skill: str) -> bool:
         """Whether ``skill`` is mastered in ``state``."""
+        scale = self.count_scale(state)
         enough = (self.enough_attempts, False), (self.enough_correct, True)
-        if any(n > 0 and self.attempts(state, skill, correct=c) >= n for n, c in enough):
-            return True
+        for n, correct in enough:
+            if n > 0 and self.attempts(state, skill, correct=correct) >= max(1, round(n * scale)):
+                return True
         if self.mastery(state, skill) < self.threshold(skill):
             return False
         return self.min_attempts <= 0 or self.attempts(state, skill) >= self.min_attempts
+
+    def count_scale(self, state: LearnerState) -> float:
+        """Factor on the answer-count rules for this learner (1 without ability scaling)."""
+        if not self.count_ability_scaling or not isinstance(self.estimator, AbilityAware):
+            return 1.0
+        offset = min(max(self.estimator.ability_offset(state), -ABILITY_CLIP), ABILITY_CLIP)
+        return math.exp(-self.count_ability_scaling * offset)
 
     def attempts(self, state: LearnerState, skill: str, *, correct: bool = False) -> int:
         """Answers (``correct``: correct answers) the learner gave on ``skill``'s items."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from models.kt.base import KTEvent, KTState
 from models.policy.catalog import ContentItem
@@ -65,6 +65,15 @@ class MasteryEstimator(Protocol):
 
     def prior_mastery(self, skill: str) -> float:
         """Mastery of a skill the learner has not practised."""
+        ...
+
+
+@runtime_checkable
+class AbilityAware(Protocol):
+    """An estimator that also rates the learner against its own predictions."""
+
+    def ability_offset(self, state: LearnerState) -> float:
+        """Logit offset of the learner's answers over the predicted ones (0: as predicted)."""
         ...
 
 

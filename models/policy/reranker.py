@@ -84,6 +84,7 @@ class ZPDReranker(SkillPolicy):
         min_attempts: int = 0,
         enough_attempts: int = 0,
         enough_correct: int = 0,
+        count_ability_scaling: float = 0.0,
     ) -> None:
         super().__init__(
             prerequisites,
@@ -94,6 +95,7 @@ class ZPDReranker(SkillPolicy):
             min_attempts=min_attempts,
             enough_attempts=enough_attempts,
             enough_correct=enough_correct,
+            count_ability_scaling=count_ability_scaling,
         )
         self.target = target
         self.width = width

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.policy import (
+    AbilityAware,
     AdaptivePolicy,
     Catalog,
     ContentItem,
@@ -69,6 +70,49 @@ def test_enough_practice_unlocks_dependents_when_the_estimate_lags() -> None:
     assert {r.item_id for r in reranker(enough_correct=3).rank(lagging, k=10)} == {"f1", "f2"}
     unlocked = {r.item_id for r in reranker(enough_correct=2).rank(lagging, k=10)}
     assert unlocked == {"r1", "r2", "d1"}
+
+
+class _RatedEstimator(PriorEstimator):
+    """Prior estimator that rates every learner at a fixed ability offset."""
+
+    def __init__(self, offset: float) -> None:
+        super().__init__()
+        self.offset = offset
+
+    def ability_offset(self, state: LearnerState) -> float:
+        return self.offset
+
+
+def test_count_rules_scale_with_the_learners_ability_offset() -> None:
+    """Learners answering below predictions need more answers before a count rule fires."""
+    state = LearnerState(mastery={"fractions": 0.5}, seen={"f1": 4}, seen_correct={"f1": 3})
+
+    def unlocked(offset: float | None, scaling: float, correct: int = 0, attempts: int = 0) -> bool:
+        estimator = PriorEstimator() if offset is None else _RatedEstimator(offset)
+        policy = ZPDReranker(
+            PREREQS,
+            CATALOG,
+            estimator,
+            enough_correct=correct,
+            enough_attempts=attempts,
+            count_ability_scaling=scaling,
+        )
+        return "r1" in {r.item_id for r in policy.rank(state, k=10)}
+
+    assert isinstance(_RatedEstimator(0.0), AbilityAware)
+    assert not isinstance(PriorEstimator(), AbilityAware)
+    assert unlocked(0.0, 0.5, correct=3)
+    assert not unlocked(-1.0, 0.5, correct=3)  # 3 * e^0.5 -> 5 correct needed
+    assert unlocked(-1.0, 0.0, correct=3)  # scaling off: the same counts for all
+    assert not unlocked(0.0, 0.5, correct=5)
+    assert unlocked(1.0, 0.5, correct=5)  # 5 * e^-0.5 -> 3 correct are enough
+    assert not unlocked(-1.0, 0.5, attempts=4)  # both count rules scale
+    assert unlocked(None, 0.5, attempts=4)  # an estimator without ability: unscaled
+    assert unlocked(-9.0, 0.5, correct=1)  # offset clipped to -2: e^1 -> 3 correct
+    strong = ZPDReranker(
+        PREREQS, CATALOG, _RatedEstimator(9.0), enough_correct=1, count_ability_scaling=10
+    )
+    assert not strong.is_mastered(LearnerState(seen={"f1": 1}), "fractions")  # never below 1
 
 
 def test_every_item_carries_machine_readable_reasons() -> None:
