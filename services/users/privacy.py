@@ -40,6 +40,19 @@ def erasure_stores(settings: Settings) -> tuple[str, ...]:
     return ERASURE_STORES
 
 
+def unexported_stores(settings: Settings) -> dict[str, str]:
+    """Stores holding personal data that an export cannot read under ``settings``, with why:
+    with ``security.consumer_state_erasure: consumer`` the feature consumers' own state (each
+    consumer erases it on request, but it lives on the consumer's volume only)."""
+    if settings.security.consumer_state_erasure != "consumer":
+        return {}
+    reason = (
+        "kept on the feature consumer's own volume: erasure reaches it, export does not yet "
+        "(docs/SECURITY.md, known gaps)"
+    )
+    return dict.fromkeys(consumer_state_stores(settings.ingest.features_instances), reason)
+
+
 def request_erasure(
     session: Session,
     *,

@@ -171,6 +171,7 @@ async def export_user(
                 stores[store] = answer.json()
             except (httpx.HTTPError, ValueError) as exc:
                 missing[store] = f"{type(exc).__name__}: {exc}"[:300]
+    missing.update(privacy.unexported_stores(platform.settings))
     with platform.db.session() as session:
         repository.add_audit_entry(
             session,

@@ -232,6 +232,30 @@ def test_export_contains_every_store(gateway: Gateway, stream_features: Any) -> 
     assert "someone-else" not in export.text
 
 
+def test_export_names_the_consumer_slices_it_cannot_read(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the feature consumers keep their state on their own volumes (the Helm chart), the
+    export cannot read it: it says so per slice instead of implying there is nothing."""
+    user_id, headers = gateway.make_user(Role.LEARNER)
+    export = gateway.client.get(f"/users/{user_id}/export", headers=headers)
+    assert export.status_code == 200 and export.json()["missing"] == {}
+    local = gateway.platform.settings
+    sliced = local.model_copy(
+        update={
+            "security": local.security.model_copy(update={"consumer_state_erasure": "consumer"}),
+            "ingest": local.ingest.model_copy(update={"features_instances": 2}),
+        }
+    )
+    monkeypatch.setattr(gateway.platform, "settings", sliced)
+    export = gateway.client.get(f"/users/{user_id}/export", headers=headers)
+    assert export.status_code == 200, export.text
+    missing = export.json()["missing"]
+    assert set(missing) == {"feature_consumer_state-0", "feature_consumer_state-1"}
+    assert all("own volume" in reason for reason in missing.values())
+    assert "users" in export.json()["stores"]
+
+
 def test_data_platform_exports_are_self_or_admin(gateway: Gateway) -> None:
     user_id, headers = gateway.make_user()
     _other, stranger = gateway.make_user()
