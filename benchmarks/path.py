@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from scipy import stats  # noqa: E402
 
+from benchmarks.figures import path_figure  # noqa: E402
 from features.events import LearningEvent  # noqa: E402
 from features.simulator import LearnerSimulator, SimulatorConfig  # noqa: E402
 from features.simulator.dynamics import zpd_multiplier  # noqa: E402
@@ -557,6 +558,8 @@ def write_results(
         "Learning gain = post-test minus pre-test true knowledge, averaged over the 20 skills and "
         "the learners; mean ± 95 % CI over seeds.",
         "",
+        f"![Learning gain per policy]({name}.svg)",
+        "",
         "| policy | gain | × curriculum | × oracle |",
         "|---|---|---|---|",
     ]
@@ -585,6 +588,7 @@ def write_results(
         f"({seconds / 60:.1f} min).",
     ]
     (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{name}.svg").write_text(path_figure(table, ours=OURS, targets=TARGETS))
     print("\n".join(lines))
 
 

@@ -23,7 +23,8 @@ RC: Any = {
 }
 
 
-def _svg(fig: Figure) -> str:
+def svg_text(fig: Figure) -> str:
+    """The figure as an inline ``<svg>`` element (no XML prolog, no metadata)."""
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight")
     text = re.sub(r"<metadata>.*?</metadata>", "", buffer.getvalue(), flags=re.DOTALL)
@@ -57,7 +58,7 @@ def allocation(analysis: ExperimentAnalysis) -> str:
         ax.set_ylabel("learners")
         ax.set_title(f"Assignment (SRM p = {analysis.srm.p_value:.3g})")
         ax.legend(loc="lower right")
-        return _svg(fig)
+        return svg_text(fig)
 
 
 def effect_over_time(analysis: ExperimentAnalysis) -> str:
@@ -93,7 +94,7 @@ def effect_over_time(analysis: ExperimentAnalysis) -> str:
         ax.set_ylabel(f"Δ {analysis.experiment.primary_metric} (CUPED)")
         ax.set_title("Effect over time")
         ax.legend(fontsize=7, loc="best")
-        return _svg(fig)
+        return svg_text(fig)
 
 
 def p_values_over_time(analysis: ExperimentAnalysis) -> str:
@@ -123,7 +124,7 @@ def p_values_over_time(analysis: ExperimentAnalysis) -> str:
         ax.set_ylabel("p-value")
         ax.set_title("Peeking-safe significance")
         ax.legend(fontsize=7, loc="lower left")
-        return _svg(fig)
+        return svg_text(fig)
 
 
 def _forest(
@@ -163,7 +164,7 @@ def metric_effects(analysis: ExperimentAnalysis) -> str:
         ax.set_xlabel("lift vs control (%)")
         ax.set_title("Effects with 95% confidence intervals")
         ax.legend(fontsize=7)
-        return _svg(fig)
+        return svg_text(fig)
 
 
 def distributions(analysis: ExperimentAnalysis) -> str:
@@ -188,7 +189,7 @@ def distributions(analysis: ExperimentAnalysis) -> str:
         ax.set_xlabel(analysis.experiment.primary_metric)
         ax.set_ylabel("density")
         ax.set_title("Distribution per variant")
-        return _svg(fig)
+        return svg_text(fig)
 
 
 def segments(analysis: ExperimentAnalysis) -> str:
@@ -202,7 +203,7 @@ def segments(analysis: ExperimentAnalysis) -> str:
         ax.invert_yaxis()
         ax.set_xlabel(f"{analysis.experiment.primary_metric} lift vs control (%)")
         ax.set_title("Per-segment breakdown")
-        return _svg(fig)
+        return svg_text(fig)
 
 
 PLOTS = {
