@@ -34,10 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.outputs import results_dir  # noqa: E402
 from learnloop.localstack import ManagedProcess, free_port, start_broker, start_redis  # noqa: E402
 from learnloop.settings import Settings  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 TARGET_EVENTS_PER_S = 20_000
 TARGET_LOOKUP_P99_MS = 2.0
 VERBS = ("answered", "answered", "answered", "attempted", "viewed", "hint_requested")
@@ -380,11 +380,11 @@ def main() -> None:
     parser.add_argument("--online", choices=("sqlite", "redis"), default="sqlite")
     args = parser.parse_args()
     result = run(args)
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = results_dir(args.quick)
     suffix = "" if args.online == "sqlite" else f"_{args.online}"
-    (RESULTS / f"ingest{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / f"ingest{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")
     text = table(result)
-    (RESULTS / f"ingest{suffix}.md").write_text(
+    (out / f"ingest{suffix}.md").write_text(
         f"# Ingestion benchmark ({'quick' if args.quick else 'full'}, {result['cpus']} CPUs)\n\n"
         f"{text}\n\nRerun: `.venv/bin/python benchmarks/ingest.py"
         f"{' --quick' if args.quick else ''}"

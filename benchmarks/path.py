@@ -49,6 +49,7 @@ import numpy as np  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from benchmarks.figures import path_figure  # noqa: E402
+from benchmarks.outputs import results_dir  # noqa: E402
 from features.events import LearningEvent  # noqa: E402
 from features.simulator import LearnerSimulator, SimulatorConfig  # noqa: E402
 from features.simulator.dynamics import zpd_multiplier  # noqa: E402
@@ -66,7 +67,6 @@ from models.policy import (  # noqa: E402
     item_offsets_from_log,
 )
 
-RESULTS = ROOT / "benchmarks" / "results"
 DAY = 86_400.0
 TARGETS = {"gain_ratio_vs_curriculum": 1.3, "gain_ratio_vs_oracle": 0.8, "prereq_f1": 0.7}
 # Chosen on tuning seeds (see --tune), never on the reported seeds.
@@ -547,8 +547,8 @@ def write_results(
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
     }
     name = "path-tune" if tune else "path"
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=1) + "\n")
+    out = results_dir(quick)
+    (out / f"{name}.json").write_text(json.dumps(payload, indent=1) + "\n")
     curriculum = table["curriculum"]["gain_mean"]
     oracle = table["oracle"]["gain_mean"]
     lines = [
@@ -587,8 +587,8 @@ def write_results(
         f"Rerun: `.venv/bin/python benchmarks/path.py{' --quick' if quick else ''}` "
         f"({seconds / 60:.1f} min).",
     ]
-    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
-    (RESULTS / f"{name}.svg").write_text(path_figure(table, ours=OURS, targets=TARGETS))
+    (out / f"{name}.md").write_text("\n".join(lines) + "\n")
+    (out / f"{name}.svg").write_text(path_figure(table, ours=OURS, targets=TARGETS))
     print("\n".join(lines))
 
 

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from benchmarks.outputs import RESULTS, results_dir  # noqa: E402
 from features.datasets.kt_folds import load_all_learners  # noqa: E402
 from learnloop.resources import datasets_dir  # noqa: E402
 from learnloop.settings import get_settings  # noqa: E402
@@ -50,7 +51,6 @@ from models.rec.popularity import PopularityRecommender  # noqa: E402
 from models.rec.sasrec import SASRecRecommender  # noqa: E402
 from models.rec.transitions import TransitionRecommender  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 CACHE = RESULTS / "cache" / "rec"  # git-ignored
 RECBOLE_PYTHON = ROOT / "benchmarks" / ".venvs" / "recbole" / "bin" / "python"
 TARGET_RATIO = 2.0
@@ -585,8 +585,8 @@ def write_results(rows: list[Row], flags: str, seconds: float, learners: int) ->
         "seconds": seconds,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "rec.json").write_text(json.dumps(payload, indent=1, default=float) + "\n")
+    out = results_dir(quick)
+    (out / "rec.json").write_text(json.dumps(payload, indent=1, default=float) + "\n")
     lines = [
         f"# Recommendation benchmark ({payload['mode']}, assist2009_pid, {learners} learners)",
         "",
@@ -616,7 +616,7 @@ def write_results(rows: list[Row], flags: str, seconds: float, learners: int) ->
         f"Rerun: `.venv/bin/python benchmarks/rec.py{' ' + flags if flags else ''}` "
         f"({seconds / 60:.1f} min).",
     ]
-    (RESULTS / "rec.md").write_text("\n".join(lines) + "\n")
+    (out / "rec.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

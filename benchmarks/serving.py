@@ -43,12 +43,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.outputs import results_dir  # noqa: E402
 from learnloop.commands.serve import serving_process, wait_ready  # noqa: E402
 from learnloop.localstack import free_port  # noqa: E402
 from learnloop.resources import datasets_dir  # noqa: E402
 from learnloop.settings import Settings  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 COURSES = (
     "OpenStax: College Algebra",
     "OpenStax: Elementary Algebra",
@@ -501,8 +501,8 @@ def report(runs: list[Run], args: argparse.Namespace, setup: dict[str, Any]) -> 
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "runs": [asdict(r) for r in runs],
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "serving.json").write_text(json.dumps(summary, indent=1) + "\n")
+    out = results_dir(args.quick)
+    (out / "serving.json").write_text(json.dumps(summary, indent=1) + "\n")
     lines = [
         "# Serving benchmark (RES / LPS)",
         "",
@@ -551,7 +551,7 @@ def report(runs: list[Run], args: argparse.Namespace, setup: dict[str, Any]) -> 
         f"{setup['kt_skills']} skills + item-kNN ({setup['rec_catalog_overlap']} catalog items); "
         f"RES with {setup['res_workers']} BentoML worker(s), LPS with one.",
     ]
-    (RESULTS / "serving.md").write_text("\n".join(lines) + "\n")
+    (out / "serving.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return summary
 

@@ -40,12 +40,12 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.outputs import results_dir  # noqa: E402
 from learnloop.commands.serve import serving_process, wait_ready  # noqa: E402
 from learnloop.localstack import ManagedProcess, free_port, start_broker  # noqa: E402
 from learnloop.resources import datasets_dir  # noqa: E402
 from learnloop.settings import Settings  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 MIX = (("catalog", 4), ("event", 3), ("recommend", 2), ("login", 1))
 # p99 targets (ms): RES as in benchmarks/serving.py; API reads/writes; login hashes a password
 # (argon2id, deliberately slow).
@@ -325,10 +325,10 @@ def main() -> int:
     duration = args.duration or (40.0 if args.quick else 180.0)
     rate = args.rate or (20.0 if args.quick else 25.0)
     result = run(duration, rate, warmup_s=10.0, learners=args.learners)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "soak.json").write_text(json.dumps(result, indent=2) + "\n")
+    out = results_dir(args.quick)
+    (out / "soak.json").write_text(json.dumps(result, indent=2) + "\n")
     table = markdown(result)
-    (RESULTS / "soak.md").write_text(table)
+    (out / "soak.md").write_text(table)
     print(table)
     return 0 if result["total"]["error_rate"] <= MAX_ERROR_RATE else 1
 
