@@ -184,6 +184,13 @@ class AuthSettings(BaseModel):
     refresh_token_ttl_s: int = Field(default=30 * 86_400, ge=300)
     key_dir: Path | None = Field(default=None, description="Signing keys; <data_dir>/keys.")
     key_rotation_days: int = Field(default=30, ge=1)
+    manage_keys: bool = Field(
+        default=True,
+        description="Create and rotate the identity service's signing keys in <key_dir>/identity "
+        "(one host, or a folder every identity replica shares). False: the keys are provided "
+        "there (a mounted secret, rotated by its owner): they are only read, the newest signs, "
+        "a start without one fails and rotation through the API or CLI is refused.",
+    )
     external_issuers: list[ExternalIssuerSettings] = Field(default_factory=list)
     verify_with_jwks: bool = Field(
         default=False,

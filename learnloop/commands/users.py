@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -67,12 +68,30 @@ def create(
 @app.command("rotate-keys")
 def rotate_keys() -> None:
     """Start signing tokens with a new key (old keys stay published until retired)."""
+    from services.common.keys import KeysNotManagedError
     from services.common.platform import Platform
 
     platform = Platform.from_settings(get_settings())
     try:
         platform.keys.ensure()
         key = platform.keys.rotate()
+    except KeysNotManagedError as exc:
+        raise CliError(str(exc)) from None
     finally:
         platform.db.dispose()
     console.print(f"signing with {key.kid}; published keys: {len(platform.keys.jwks()['keys'])}")
+
+
+@app.command("new-key")
+def new_key(
+    out: Annotated[Path, typer.Option(help="Folder to write <kid>.pem into (created, mode 0700).")],
+) -> None:
+    """Write a new signing key file, for keys provided from a secret (auth.manage_keys false).
+
+    Add the file to the secret the identity service mounts; keep the old key there until
+    every token it signed has expired (the access token lifetime).
+    """
+    from services.common.keys import KeyStore
+
+    key = KeyStore(out, rotation_s=0, grace_s=0).rotate()
+    console.print(f"wrote {out / (key.kid + '.pem')} (kid {key.kid})")

@@ -9,6 +9,7 @@ may share the folder: an unknown kid triggers a rescan.
 from __future__ import annotations
 
 import base64
+import calendar
 import hashlib
 import os
 import threading
@@ -69,13 +70,32 @@ def _new_kid(key: rsa.RSAPrivateKey, created_at: float) -> str:
     return f"{stamp}-{hashlib.sha256(der).hexdigest()[:12]}"
 
 
-class KeyStore:
-    """Signing keys kept in ``directory``; created on first use."""
+def _kid_time(kid: str) -> float:
+    """The creation time a kid of :func:`_new_kid` starts with (0 for another kid)."""
+    try:
+        return calendar.timegm(time.strptime(kid.partition("-")[0], "%Y%m%d%H%M%S"))
+    except ValueError:
+        return 0.0
 
-    def __init__(self, directory: Path, *, rotation_s: float, grace_s: float):
+
+class KeysNotManagedError(RuntimeError):
+    """The keys are provided from outside (``managed=False``): none to use, or none to make."""
+
+
+class KeyStore:
+    """Signing keys kept in ``directory``; created on first use.
+
+    With ``managed=False`` the folder is provided (e.g. a mounted Kubernetes Secret holding
+    ``<kid>.pem`` files, rotated by its owner): keys are only read, never created or deleted;
+    their age is the creation time in the kid (a mounted file's time is when it was mounted), the
+    newest signs, and :meth:`rotate` raises :class:`KeysNotManagedError`.
+    """
+
+    def __init__(self, directory: Path, *, rotation_s: float, grace_s: float, managed: bool = True):
         self.directory = directory
         self.rotation_s = rotation_s
         self.grace_s = grace_s
+        self.managed = managed
         self._lock = threading.Lock()
         self._keys: dict[str, SigningKey] = {}
 
@@ -86,7 +106,8 @@ class KeyStore:
             private_key = serialization.load_pem_private_key(pem, password=None)
             if not isinstance(private_key, rsa.RSAPrivateKey):
                 continue
-            keys[path.stem] = SigningKey(path.stem, private_key, path.stat().st_mtime)
+            created = path.stat().st_mtime if self.managed else _kid_time(path.stem)
+            keys[path.stem] = SigningKey(path.stem, private_key, created)
         self._keys = keys
 
     def _write(self, key: SigningKey) -> None:
@@ -106,6 +127,11 @@ class KeyStore:
 
     def rotate(self) -> SigningKey:
         """Create a new key that signs from now on; older keys stay published."""
+        if not self.managed:
+            raise KeysNotManagedError(
+                f"the signing keys in {self.directory} are provided (auth.manage_keys is false): "
+                "add a new key where they come from (e.g. the secret store) instead"
+            )
         with self._lock:
             created_at = time.time()
             private_key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
@@ -119,6 +145,14 @@ class KeyStore:
         with self._lock:
             self._load()
         active = self._newest()
+        if not self.managed:
+            if active is None:
+                raise KeysNotManagedError(
+                    f"no signing key in {self.directory}: auth.manage_keys is false, so the keys "
+                    "must be provided there as <kid>.pem files (`learnloop users new-key` "
+                    "writes one)"
+                )
+            return active
         if active is None or time.time() - active.created_at > self.rotation_s:
             active = self.rotate()
         self.prune()

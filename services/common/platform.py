@@ -73,6 +73,7 @@ class Platform:
             settings.key_dir / "identity",
             rotation_s=auth.key_rotation_days * 86_400,
             grace_s=auth.access_token_ttl_s * 2 + 3600,
+            managed=auth.manage_keys,
         )
         verifier = TokenVerifier(
             issuer=settings.auth_issuer,

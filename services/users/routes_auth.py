@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from learnloop.log import request_id_var
 from learnloop.web import problem_responses
 from services.common.deps import CurrentPrincipal, PlatformDep, SessionDep, allowed
-from services.common.errors import UnauthenticatedError
+from services.common.errors import ConflictError, UnauthenticatedError
+from services.common.keys import KeysNotManagedError
 from services.common.principal import Principal
 from services.common.rbac import Action
 from services.users import repository, service
@@ -149,13 +150,17 @@ def userinfo(principal: CurrentPrincipal, session: SessionDep) -> UserInfo:
     "/auth/keys/rotate",
     response_model=Jwks,
     summary="Start signing with a new key (old keys stay published until retired)",
+    responses=problem_responses(409),
 )
 def rotate_keys(
     platform: PlatformDep,
     session: SessionDep,
     principal: Annotated[Principal, Depends(allowed(Action.KEYS_ROTATE))],
 ) -> Jwks:
-    key = platform.keys.rotate()
+    try:
+        key = platform.keys.rotate()
+    except KeysNotManagedError as exc:
+        raise ConflictError(str(exc)) from None
     repository.add_audit_entry(
         session,
         action="keys.rotated",

@@ -85,3 +85,19 @@ def test_users_create_admin_and_rotate_keys(cli: object, monkeypatch: pytest.Mon
     assert code == 2 and "unknown role" in output
     code, output = cli("users", "rotate-keys")  # type: ignore[operator]
     assert code == 0 and "published keys: 2" in output
+
+
+def test_users_new_key_feeds_provided_keys_which_rotate_keys_leaves_alone(
+    cli: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key written by `users new-key` into the folder a secret would mount signs; with
+    auth.manage_keys false `users rotate-keys` is one clear line, and nothing is written."""
+    identity = tmp_path / "provided" / "identity"
+    code, output = cli("users", "new-key", "--out", str(identity))  # type: ignore[operator]
+    (written,) = identity.glob("*.pem")
+    assert code == 0 and written.stem in output
+    monkeypatch.setenv("LEARNLOOP_AUTH__KEY_DIR", str(tmp_path / "provided"))
+    monkeypatch.setenv("LEARNLOOP_AUTH__MANAGE_KEYS", "false")
+    code, output = cli("users", "rotate-keys")  # type: ignore[operator]
+    assert code == 2 and "auth.manage_keys is false" in output, output
+    assert "Traceback" not in output and list(identity.glob("*.pem")) == [written]

@@ -180,6 +180,20 @@ def test_failed_logins_are_throttled(make_gateway: object) -> None:
     assert int(blocked.headers["retry-after"]) > 0
 
 
+def test_rotation_is_refused_when_the_keys_are_provided(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With auth.manage_keys false (keys mounted from a secret) the API cannot rotate them."""
+    _admin_id, admin = gateway.make_user(Role.ADMIN)
+    before = gateway.client.get("/.well-known/jwks.json").json()["keys"]
+    monkeypatch.setattr(gateway.platform.keys, "managed", False)
+    refused = gateway.client.post("/auth/keys/rotate", headers=admin)
+    assert refused.status_code == 409
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "auth.manage_keys is false" in refused.json()["detail"]
+    assert gateway.client.get("/.well-known/jwks.json").json()["keys"] == before
+
+
 def test_discovery_jwks_and_key_rotation(gateway: Gateway) -> None:
     issuer = gateway.platform.settings.auth_issuer
     discovery = gateway.client.get("/.well-known/openid-configuration").json()
