@@ -119,8 +119,10 @@ class Platform:
         )
 
     def start(self) -> None:
-        """Ensure signing keys, run service start hooks, start consuming."""
-        self.keys.ensure()
+        """Ensure signing keys (not where tokens are verified with the issuer's JWKS: such a
+        process never signs), run service start hooks, start consuming."""
+        if not self.settings.auth.verify_with_jwks:
+            self.keys.ensure()
         for hook in self.on_start:
             hook()
         self.bus.start()

@@ -163,7 +163,7 @@ def test_pods_are_locked_down_and_sized(rendered: Rendered, values: dict[str, An
         assert security["capabilities"]["drop"] == ["ALL"]
         for bound in ("requests", "limits"):
             assert set(container["resources"][bound]) == {"cpu", "memory"}, component
-        writable = {m["mountPath"] for m in container["volumeMounts"]}
+        writable = {m["mountPath"] for m in container["volumeMounts"] if not m.get("readOnly")}
         assert writable == {"/tmp", "/var/lib/learnloop"}
 
 
@@ -215,7 +215,7 @@ def test_service_monitors_scrape_a_port_their_service_exposes(
 
 def _env_names(rendered: Rendered, values: dict[str, Any]) -> set[str]:
     names = set(rendered.get("ConfigMap", f"{RELEASE}-settings")["data"])
-    (external,) = rendered.kind("ExternalSecret")
+    external = rendered.get("ExternalSecret", values["secrets"]["name"])
     names |= {item["secretKey"] for item in external["spec"]["data"]}
     for component in workloads(values):
         kind = kind_of(component, values)
@@ -243,11 +243,11 @@ def test_every_learnloop_variable_is_a_real_setting(
 
 
 def test_production_settings_are_accepted_by_the_app(
-    rendered: Rendered, monkeypatch: pytest.MonkeyPatch
+    rendered: Rendered, values: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The ConfigMap plus the synced secret keys make a valid Settings in production mode."""
     config = rendered.get("ConfigMap", f"{RELEASE}-settings")["data"]
-    (external,) = rendered.kind("ExternalSecret")
+    external = rendered.get("ExternalSecret", values["secrets"]["name"])
     secret_values = {
         "LEARNLOOP_DATABASE_URL": "postgresql+psycopg://learnloop:s3cr3t-from-sm@db:5432/learnloop",
         "LEARNLOOP_KAFKA__SASL_USERNAME": "learnloop",
@@ -271,6 +271,43 @@ def test_production_settings_are_accepted_by_the_app(
     assert erasure_stores(settings)[-len(slices) :] == slices
     monkeypatch.setenv("LEARNLOOP_INGEST__FEATURES_INSTANCE", "2")  # the last pod's index
     assert features_slice(Settings(_env_file=None)) == PartitionSlice(2, 3)  # type: ignore[call-arg]
+
+
+def test_one_set_of_signing_keys_and_every_other_pod_verifies_with_the_jwks(
+    rendered: Rendered, values: dict[str, Any]
+) -> None:
+    """Every replica of the identity service signs with the same keys (one Secret, mounted
+    read-only where the app reads them; auth.manage_keys false), so a token from one replica
+    verifies on the others; every other pod verifies tokens with the JWKS published under the
+    issuer (https://<ingress host>), never with keys of its own making."""
+    config = rendered.get("ConfigMap", f"{RELEASE}-settings")["data"]
+    issuer = f"https://{values['ingress']['host']}"
+    assert config["LEARNLOOP_AUTH__ISSUER"] == issuer
+    key_dir = Settings(_env_file=None, data_dir=config["LEARNLOOP_DATA_DIR"]).key_dir  # type: ignore[call-arg]
+    secret = values["identityKeys"]["secretName"]
+    (source,) = rendered.get("ExternalSecret", secret)["spec"]["dataFrom"]
+    assert source["extract"]["key"] == values["identityKeys"]["externalSecret"]["remoteKey"]
+    identity = {c for c, spec in values["components"].items() if spec.get("identity")}
+    assert identity == {"users"}
+    assert "/.well-known" in values["components"]["users"]["routes"]  # its JWKS is public
+    for component in workloads(values):
+        pod = pod_spec(rendered.get(kind_of(component, values), name(component)))
+        (container,) = pod["containers"]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        mounts = {m["name"]: m for m in container["volumeMounts"]}
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        if component in identity:
+            assert env["LEARNLOOP_AUTH__MANAGE_KEYS"] == "false"
+            assert "LEARNLOOP_AUTH__VERIFY_WITH_JWKS" not in env
+            mount = mounts["identity-keys"]
+            assert (mount["mountPath"], mount["readOnly"]) == (str(key_dir / "identity"), True)
+            assert volumes["identity-keys"]["secret"]["secretName"] == secret
+        else:
+            assert env["LEARNLOOP_AUTH__VERIFY_WITH_JWKS"] == "true", component
+            # the issuer's JWKS is fetched over the public URL (its NetworkPolicy lets it out)
+            assert "publicHttps" in workloads(values)[component]["egress"], component
+            assert "LEARNLOOP_AUTH__MANAGE_KEYS" not in env
+            assert "identity-keys" not in mounts and "identity-keys" not in volumes, component
 
 
 def test_stateful_consumers_own_a_fixed_slice_and_a_volume(
@@ -560,9 +597,17 @@ CRD_SCHEMAS = {
                             ("secretKey", "remoteRef"),
                         ),
                     },
+                    "dataFrom": {
+                        "type": "array",
+                        "items": _object(
+                            {"extract": _object({"key": {"type": "string"}}, ("key",))},
+                            ("extract",),
+                        ),
+                    },
                 },
-                ("secretStoreRef", "target", "data"),
-            ),
+                ("secretStoreRef", "target"),
+            )
+            | {"anyOf": [{"required": ["data"]}, {"required": ["dataFrom"]}]},
         },
         ("apiVersion", "kind", "metadata", "spec"),
     ),

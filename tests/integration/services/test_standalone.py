@@ -18,6 +18,7 @@ from learnloop.localstack import free_port
 from services.assessments.app import create_app as assessments_app
 from services.catalog.app import create_app as catalog_app
 from services.common.events import InProcessEventBus
+from services.common.keys import KeyStore
 from services.progress.app import create_app as progress_app
 from services.users.app import create_app as users_app
 
@@ -107,8 +108,44 @@ def test_tokens_verify_through_the_issuers_jwks(
             ).status_code
             == 401
         )
-        assert (
-            not (tmp_path / "keys" / "identity").exists()
-            or not any((tmp_path / "keys" / "identity").iterdir())
-            or True
+    # a service that verifies through the JWKS holds no private key of the issuer
+    assert not (tmp_path / "keys" / "identity").exists()
+
+
+def _replicas(
+    key_dirs: tuple[Path, Path], database_url: str, dataset_dir: Path, **auth: object
+) -> tuple[TestClient, TestClient]:
+    """Two replicas of the identity service on one database, as behind a load balancer."""
+    apps = []
+    for key_dir in key_dirs:
+        settings = service_settings(
+            key_dir.parent / f"data-{key_dir.name}",
+            database_url,
+            dataset_dir,
+            auth={"issuer": "https://id.example", "key_dir": str(key_dir), **auth},
         )
+        apps.append(TestClient(users_app(settings, bus=InProcessEventBus())))
+    return apps[0], apps[1]
+
+
+def test_identity_replicas_share_provided_keys(
+    database_url: str, dataset_dir: Path, tmp_path: Path
+) -> None:
+    """Replicas that make their own keys reject each other's tokens; replicas that read the same
+    provided keys (auth.manage_keys false, the Helm chart's mounted secret) accept them."""
+    own = (tmp_path / "own-a", tmp_path / "own-b")
+    shared = tmp_path / "secret"
+    KeyStore(shared / "identity", rotation_s=0, grace_s=0).rotate()  # `users new-key`
+    for key_dirs, auth, expected in (
+        (own, {}, 401),
+        ((shared, shared), {"manage_keys": False}, 200),
+    ):
+        first, second = _replicas(key_dirs, database_url, dataset_dir, **auth)
+        with first, second:
+            email = f"replica-{expected}@example.com"
+            first.post("/auth/register", json={"email": email, "password": PASSWORD})
+            token = first.post("/auth/token", json={"email": email, "password": PASSWORD})
+            headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            assert first.get("/users/me", headers=headers).status_code == 200
+            assert second.get("/users/me", headers=headers).status_code == expected
+    assert len(list((shared / "identity").iterdir())) == 1  # the replicas made no key of their own

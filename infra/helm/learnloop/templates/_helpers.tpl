@@ -122,6 +122,15 @@ containers:
           fieldRef:
             fieldPath: metadata.labels['apps.kubernetes.io/pod-index']
       {{- end }}
+      {{- if $spec.identity }}
+      # signs with the keys of the mounted identityKeys secret, never makes its own
+      - name: LEARNLOOP_AUTH__MANAGE_KEYS
+        value: "false"
+      {{- else }}
+      # verifies tokens with the identity service's published JWKS (its keys stay there)
+      - name: LEARNLOOP_AUTH__VERIFY_WITH_JWKS
+        value: "true"
+      {{- end }}
       {{- range $name, $value := $spec.env }}
       - name: {{ $name }}
         value: {{ $value | quote }}
@@ -163,6 +172,11 @@ containers:
         mountPath: /var/lib/learnloop
       - name: tmp
         mountPath: /tmp
+      {{- if $spec.identity }}
+      - name: identity-keys
+        mountPath: /var/lib/learnloop/keys/identity
+        readOnly: true
+      {{- end }}
 volumes:
   {{- if not $spec.state }}
   - name: data
@@ -172,4 +186,10 @@ volumes:
   - name: tmp
     emptyDir:
       sizeLimit: 1Gi
+  {{- if $spec.identity }}
+  - name: identity-keys
+    secret:
+      secretName: {{ $root.Values.identityKeys.secretName }}
+      defaultMode: 0440
+  {{- end }}
 {{- end -}}
