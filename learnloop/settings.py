@@ -186,10 +186,11 @@ class AuthSettings(BaseModel):
     key_rotation_days: int = Field(default=30, ge=1)
     manage_keys: bool = Field(
         default=True,
-        description="Create and rotate the identity service's signing keys in <key_dir>/identity "
-        "(one host, or a folder every identity replica shares). False: the keys are provided "
-        "there (a mounted secret, rotated by its owner): they are only read, the newest signs, "
-        "a start without one fails and rotation through the API or CLI is refused.",
+        description="Create and rotate the signing keys in <key_dir> (identity/: the token "
+        "issuer, lti/: the LTI tool) on one host, or in a folder every replica shares. False: "
+        "the keys are provided there (mounted secrets, rotated by their owner): they are only "
+        "read, the newest signs, a start without one fails and rotation through the API or CLI "
+        "is refused.",
     )
     external_issuers: list[ExternalIssuerSettings] = Field(default_factory=list)
     verify_with_jwks: bool = Field(

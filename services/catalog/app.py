@@ -68,7 +68,12 @@ def setup(platform: Platform) -> None:
     """Object store, LTI tool, privacy handler and the first-start content import."""
     settings = platform.settings
     platform.resources[deps.OBJECT_STORE] = object_store_from_settings(settings)
-    tool_keys = KeyStore(settings.key_dir / "lti", rotation_s=365 * 86_400, grace_s=30 * 86_400)
+    tool_keys = KeyStore(
+        settings.key_dir / "lti",
+        rotation_s=365 * 86_400,
+        grace_s=30 * 86_400,
+        managed=settings.auth.manage_keys,
+    )
     platform.on_start.append(tool_keys.ensure)
     platform.resources[deps.LTI_TOOL] = LtiTool(
         base_url=settings.auth_issuer, keys=tool_keys, timeout_s=settings.auth.http_timeout_s

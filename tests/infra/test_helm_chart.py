@@ -273,41 +273,47 @@ def test_production_settings_are_accepted_by_the_app(
     assert features_slice(Settings(_env_file=None)) == PartitionSlice(2, 3)  # type: ignore[call-arg]
 
 
-def test_one_set_of_signing_keys_and_every_other_pod_verifies_with_the_jwks(
+def test_replicas_share_provided_signing_keys_and_others_verify_with_the_jwks(
     rendered: Rendered, values: dict[str, Any]
 ) -> None:
-    """Every replica of the identity service signs with the same keys (one Secret, mounted
-    read-only where the app reads them; auth.manage_keys false), so a token from one replica
-    verifies on the others; every other pod verifies tokens with the JWKS published under the
-    issuer (https://<ingress host>), never with keys of its own making."""
+    """Every replica of the identity service (token issuer) and of the catalog (LTI tool) signs
+    with the same keys: one secret per kind, mounted read-only where the app reads them
+    (auth.manage_keys false), so what one replica signed verifies against the JWKS any replica
+    serves. Every pod but the issuer verifies tokens with the JWKS published under the issuer
+    (https://<ingress host>) and holds no private key of it."""
     config = rendered.get("ConfigMap", f"{RELEASE}-settings")["data"]
-    issuer = f"https://{values['ingress']['host']}"
-    assert config["LEARNLOOP_AUTH__ISSUER"] == issuer
+    assert config["LEARNLOOP_AUTH__ISSUER"] == f"https://{values['ingress']['host']}"
     key_dir = Settings(_env_file=None, data_dir=config["LEARNLOOP_DATA_DIR"]).key_dir  # type: ignore[call-arg]
-    secret = values["identityKeys"]["secretName"]
-    (source,) = rendered.get("ExternalSecret", secret)["spec"]["dataFrom"]
-    assert source["extract"]["key"] == values["identityKeys"]["externalSecret"]["remoteKey"]
-    identity = {c for c, spec in values["components"].items() if spec.get("identity")}
-    assert identity == {"users"}
+    kinds = values["signingKeys"]
+    for kind in ("identity", "lti"):
+        (source,) = rendered.get("ExternalSecret", kinds[kind]["secretName"])["spec"]["dataFrom"]
+        assert source["extract"]["key"] == kinds[kind]["remoteKey"]
+    users = {c: spec.get("signingKeys", []) for c, spec in values["components"].items()}
+    assert {c: k for c, k in users.items() if k} == {"users": ["identity"], "catalog": ["lti"]}
     assert "/.well-known" in values["components"]["users"]["routes"]  # its JWKS is public
+    assert "/lti" in values["components"]["catalog"]["routes"]  # the tool's JWKS too
     for component in workloads(values):
         pod = pod_spec(rendered.get(kind_of(component, values), name(component)))
         (container,) = pod["containers"]
         env = {e["name"]: e.get("value") for e in container["env"]}
         mounts = {m["name"]: m for m in container["volumeMounts"]}
         volumes = {v["name"]: v for v in pod["volumes"]}
-        if component in identity:
-            assert env["LEARNLOOP_AUTH__MANAGE_KEYS"] == "false"
+        mine = users.get(component, [])
+        for kind in ("identity", "lti"):
+            if kind in mine:
+                mount = mounts[f"{kind}-keys"]
+                assert (mount["mountPath"], mount["readOnly"]) == (str(key_dir / kind), True)
+                secret = volumes[f"{kind}-keys"]["secret"]["secretName"]
+                assert secret == kinds[kind]["secretName"]
+            else:
+                assert f"{kind}-keys" not in mounts and f"{kind}-keys" not in volumes, component
+        assert env.get("LEARNLOOP_AUTH__MANAGE_KEYS") == ("false" if mine else None), component
+        if "identity" in mine:
             assert "LEARNLOOP_AUTH__VERIFY_WITH_JWKS" not in env
-            mount = mounts["identity-keys"]
-            assert (mount["mountPath"], mount["readOnly"]) == (str(key_dir / "identity"), True)
-            assert volumes["identity-keys"]["secret"]["secretName"] == secret
         else:
             assert env["LEARNLOOP_AUTH__VERIFY_WITH_JWKS"] == "true", component
             # the issuer's JWKS is fetched over the public URL (its NetworkPolicy lets it out)
             assert "publicHttps" in workloads(values)[component]["egress"], component
-            assert "LEARNLOOP_AUTH__MANAGE_KEYS" not in env
-            assert "identity-keys" not in mounts and "identity-keys" not in volumes, component
 
 
 def test_stateful_consumers_own_a_fixed_slice_and_a_volume(

@@ -149,3 +149,32 @@ def test_identity_replicas_share_provided_keys(
             assert first.get("/users/me", headers=headers).status_code == 200
             assert second.get("/users/me", headers=headers).status_code == expected
     assert len(list((shared / "identity").iterdir())) == 1  # the replicas made no key of their own
+
+
+def test_lti_tool_replicas_publish_the_same_provided_keys(
+    database_url: str, dataset_dir: Path, tmp_path: Path
+) -> None:
+    """The catalog's LTI tool signs with `<key dir>/lti`: replicas reading provided keys publish
+    one JWKS (an LMS may fetch it from any of them); replicas making their own do not."""
+    shared = tmp_path / "secret"
+    KeyStore(shared / "lti", rotation_s=0, grace_s=0).rotate()
+    published = {}
+    for label, key_dirs, auth in (
+        ("own", (tmp_path / "own-a", tmp_path / "own-b"), {}),
+        ("provided", (shared, shared), {"manage_keys": False}),
+    ):
+        kids = []
+        for key_dir in key_dirs:
+            settings = service_settings(
+                tmp_path / f"data-{label}-{len(kids)}",
+                database_url,
+                dataset_dir,
+                auth={"key_dir": str(key_dir), "verify_with_jwks": True, **auth},
+            )
+            with TestClient(catalog_app(settings, bus=InProcessEventBus())) as catalog:
+                kids.append([k["kid"] for k in catalog.get("/lti/jwks").json()["keys"]])
+        published[label] = kids
+    own_a, own_b = published["own"]
+    assert own_a != own_b
+    first, second = published["provided"]
+    assert first == second == [p.stem for p in (shared / "lti").glob("*.pem")]

@@ -122,11 +122,12 @@ containers:
           fieldRef:
             fieldPath: metadata.labels['apps.kubernetes.io/pod-index']
       {{- end }}
-      {{- if $spec.identity }}
-      # signs with the keys of the mounted identityKeys secret, never makes its own
+      {{- if $spec.signingKeys }}
+      # signs with the keys of the mounted signingKeys secrets, never makes its own
       - name: LEARNLOOP_AUTH__MANAGE_KEYS
         value: "false"
-      {{- else }}
+      {{- end }}
+      {{- if not (has "identity" ($spec.signingKeys | default list)) }}
       # verifies tokens with the identity service's published JWKS (its keys stay there)
       - name: LEARNLOOP_AUTH__VERIFY_WITH_JWKS
         value: "true"
@@ -172,9 +173,9 @@ containers:
         mountPath: /var/lib/learnloop
       - name: tmp
         mountPath: /tmp
-      {{- if $spec.identity }}
-      - name: identity-keys
-        mountPath: /var/lib/learnloop/keys/identity
+      {{- range $kind := $spec.signingKeys }}
+      - name: {{ $kind }}-keys
+        mountPath: /var/lib/learnloop/keys/{{ $kind }}
         readOnly: true
       {{- end }}
 volumes:
@@ -186,10 +187,10 @@ volumes:
   - name: tmp
     emptyDir:
       sizeLimit: 1Gi
-  {{- if $spec.identity }}
-  - name: identity-keys
+  {{- range $kind := $spec.signingKeys }}
+  - name: {{ $kind }}-keys
     secret:
-      secretName: {{ $root.Values.identityKeys.secretName }}
+      secretName: {{ (index $root.Values.signingKeys $kind).secretName }}
       defaultMode: 0440
   {{- end }}
 {{- end -}}
