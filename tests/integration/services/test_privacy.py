@@ -375,18 +375,19 @@ def test_lake_files_stay_readable_after_erasure(gateway: Gateway, tmp_path: Path
 def test_feature_store_export_and_erasure_on_redis(
     redis_server: ManagedProcess, tmp_path: Path
 ) -> None:
-    """The production online store: the same rows exported, then erased, others kept."""
+    """The production online store: the same rows exported, then erased, others kept. As in
+    Kubernetes, the rows were written by another host (the feature consumer's registry and data
+    folder are not this process's)."""
     import pandas as pd
     from feast.data_source import PushMode
 
     from features.feature_repo.store import apply, open_store
 
-    settings = Settings(
-        data_dir=tmp_path,
-        features={"online_store": "redis", "redis_url": f"127.0.0.1:{redis_server.port}"},
-    )
-    store = open_store(settings)
-    apply(settings, store)
+    online = {"online_store": "redis", "redis_url": f"127.0.0.1:{redis_server.port}"}
+    consumer = Settings(data_dir=tmp_path / "consumer", features=online)
+    settings = Settings(data_dir=tmp_path / "gateway", features=online)
+    store = open_store(consumer)
+    apply(consumer, store)
     me, other = f"learner-{uuid.uuid4().hex[:8]}", f"learner-{uuid.uuid4().hex[:8]}"
     now = datetime.now(UTC)
     store.push(
