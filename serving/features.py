@@ -54,10 +54,11 @@ class FeastReader:
 
     @classmethod
     def from_settings(cls, settings: Any) -> FeastReader:
-        """Open the configured store (SQLite file or Redis); imports Feast (slow, once)."""
-        from features.feature_repo.store import open_store
+        """Open the configured store (SQLite file or Redis); imports Feast (slow, once). A
+        Redis store is read from any host (the definitions are registered here if needed)."""
+        from features.feature_repo.store import open_reading_store, open_store
 
-        return cls(open_store(settings))
+        return cls(open_reading_store(settings) or open_store(settings))
 
     def __call__(
         self, learner_id: str, skills: Sequence[str], with_activity: bool

@@ -61,6 +61,23 @@ def open_store(settings: Settings) -> FeatureStore:
     return FeatureStore(repo_path=str(render_repo(settings)))
 
 
+def open_reading_store(settings: Settings) -> FeatureStore | None:
+    """The store for reading learners' online rows, or None when nothing was applied here.
+
+    With the Redis online store the rows are shared by every host, but the registry is local
+    to each: a process that never applied the definitions (a Kubernetes pod apart from the
+    feature consumers: RES, the gateway's privacy handler) registers them in its own registry
+    first (idempotent). A local SQLite store is only read where it was applied.
+    """
+    applied = (settings.feature_repo_path / "registry.db").exists()
+    if not applied and settings.features.online_store != "redis":
+        return None
+    store = open_store(settings)
+    if not applied:
+        apply(settings, store)
+    return store
+
+
 def ensure_offline_tables(settings: Settings) -> None:
     """Create empty offline feature tables where none exist yet (so reads never fail)."""
     from features.sql.feature_tables import FEATURE_TABLE_SCHEMAS, replace_table

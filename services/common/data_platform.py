@@ -179,19 +179,11 @@ class FeatureStoreSubjectHandler:
         return [(name, root / name) for name in LEARNER_TABLES]
 
     def _feature_store(self) -> FeatureStore | None:
-        """The Feast store, when one was applied here (Feast is imported only then), or when the
-        online store is shared (Redis): then this process may be the only one on its host (a
-        Kubernetes pod apart from the feature consumers), so it registers the feature views in
-        its own registry to reach the learner's rows (idempotent)."""
-        applied = (self.settings.feature_repo_path / "registry.db").exists()
-        if not applied and self.settings.features.online_store != "redis":
-            return None
-        from features.feature_repo.store import apply, open_store
+        """The Feast store to read and erase online rows in (see ``open_reading_store``); Feast
+        is imported only when there is one."""
+        from features.feature_repo.store import open_reading_store
 
-        store = open_store(self.settings)
-        if not applied:
-            apply(self.settings, store)
-        return store
+        return open_reading_store(self.settings)
 
     def _state_stores(self) -> Iterator[tuple[Path, StateStore]]:
         for path in sorted(self.settings.state_path.glob("*.sqlite")):

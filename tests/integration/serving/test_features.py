@@ -96,3 +96,38 @@ def test_batched_reads_equal_feast_online_features(
         online: Any = store._get_provider().online_store
         conn = online._get_conn(store.config)
         assert conn.execute("PRAGMA mmap_size").fetchone()[0] > 0
+
+
+def test_a_reader_on_another_host_reads_the_shared_redis_store(
+    tmp_path: Path, dataset_dir: Path, redis_server: ManagedProcess
+) -> None:
+    """In Kubernetes RES runs apart from the feature consumers: its registry is empty, the Redis
+    rows are shared. The reader registers the definitions itself instead of serving defaults."""
+    import pandas as pd
+    from feast.data_source import PushMode
+
+    from features.feature_repo.store import apply, open_reading_store, open_store
+
+    online = {
+        "online_store": "redis",
+        "redis_url": f"127.0.0.1:{redis_server.port}",
+        "project": f"apart_{tmp_path.name[-6:].replace('-', '_')}",
+    }
+    consumer = Settings(data_dir=tmp_path / "consumer", dataset_dir=dataset_dir, features=online)
+    res = Settings(data_dir=tmp_path / "res", dataset_dir=dataset_dir, features=online)
+    store = open_store(consumer)
+    apply(consumer, store)
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    store.push(
+        "skill_mastery_push",
+        pd.DataFrame(
+            [{"learner_id": "ada", "skill_id": "fractions", "event_timestamp": at,
+              "mastery": 0.88, "mastery_model_version": "bkt@test"}]
+        ),
+        to=PushMode.ONLINE,
+    )  # fmt: skip
+    assert not (res.feature_repo_path / "registry.db").exists()
+    reader = FeastReader.from_settings(res)
+    assert reader("ada", ["fractions"], False)[1] == pytest.approx({"fractions": 0.88})
+    local = Settings(data_dir=tmp_path / "local", dataset_dir=dataset_dir)  # SQLite, never applied
+    assert open_reading_store(local) is None
