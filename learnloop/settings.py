@@ -175,6 +175,11 @@ class ExternalIssuerSettings(BaseModel):
     algorithms: list[SigningAlgorithm] = Field(default_factory=lambda: [_RS256])
 
 
+def _shared_registry(uri: str | None) -> bool:
+    """Whether an MLflow tracking URI names a registry other hosts can reach."""
+    return bool(uri) and str(uri).startswith(("http://", "https://", "databricks", "arn:aws"))
+
+
 class AuthSettings(BaseModel):
     """Identity: the built-in OIDC-compatible issuer and trusted external issuers."""
 
@@ -561,6 +566,13 @@ class Settings(BaseSettings):
             self.auth.argon2_time_cost < 3 or self.auth.argon2_memory_kib < 65_536
         ):
             raise ValueError("auth.argon2_* below RFC 9106 low-memory parameters in production")
+        if self.env == "production" and not _shared_registry(self.mlflow.tracking_uri):
+            raise ValueError(
+                f"mlflow.tracking_uri={self.mlflow.tracking_uri!r} in production: set a registry "
+                "every process shares (http(s)://, databricks, or a SageMaker MLflow tracking "
+                "server ARN); the default, a SQLite file in this process's data folder, would "
+                "leave serving on its built-in models"
+            )
         return self
 
     @property

@@ -36,3 +36,29 @@ def test_invalid_value_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("LEARNLOOP_API__PORT", "99999")
     with pytest.raises(ValidationError, match=r"api\.port"):
         Settings()
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [None, "sqlite:////var/lib/learnloop/mlflow/mlflow.db", "file:///tmp/mlruns", "/mlruns"],
+)
+def test_production_refuses_a_registry_only_this_process_sees(
+    uri: str | None, tmp_path: Path
+) -> None:
+    """A pod-local MLflow store in production would leave serving on its built-in models."""
+    with pytest.raises(ValidationError, match=r"mlflow\.tracking_uri"):
+        Settings(env="production", data_dir=tmp_path, mlflow={"tracking_uri": uri})
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://mlflow.internal:5000",
+        "databricks",
+        "arn:aws:sagemaker:eu-west-1:123456789012:mlflow-tracking-server/learnloop",
+    ],
+)
+def test_production_accepts_a_shared_registry(uri: str, tmp_path: Path) -> None:
+    settings = Settings(env="production", data_dir=tmp_path, mlflow={"tracking_uri": uri})
+    assert settings.mlflow_tracking_uri == uri
+    assert Settings(data_dir=tmp_path).mlflow_tracking_uri.startswith("sqlite:///")  # local
