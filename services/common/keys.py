@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 KEY_SIZE = 2048
+KID_TIME_FORMAT = "%Y%m%d%H%M%S"  # a kid starts with its key's creation time (UTC)
 
 
 def _b64url_uint(value: int) -> str:
@@ -66,14 +67,14 @@ def _new_kid(key: rsa.RSAPrivateKey, created_at: float) -> str:
     der = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(created_at))
+    stamp = time.strftime(KID_TIME_FORMAT, time.gmtime(created_at))
     return f"{stamp}-{hashlib.sha256(der).hexdigest()[:12]}"
 
 
 def _kid_time(kid: str) -> float:
     """The creation time a kid of :func:`_new_kid` starts with (0 for another kid)."""
     try:
-        return calendar.timegm(time.strptime(kid.partition("-")[0], "%Y%m%d%H%M%S"))
+        return calendar.timegm(time.strptime(kid.partition("-")[0], KID_TIME_FORMAT))
     except ValueError:
         return 0.0
 
