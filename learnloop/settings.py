@@ -9,12 +9,13 @@ one place.
 
 from __future__ import annotations
 
+import string
 import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -489,6 +490,29 @@ class SecuritySettings(BaseModel):
         "consumer process itself (own disks, Kubernetes); the identity service then also waits "
         "for a `feature_consumer_state` result.",
     )
+    consumer_state_export_url: str | None = Field(
+        default=None,
+        description="With consumer_state_erasure `consumer`: URL of each feature consumer's "
+        "export of its own state (its metrics port), with `{subject_id}` and `{index}` (the "
+        "partition slice), e.g. https://learnloop-feature-consumer-{index}.learnloop-feature-"
+        "consumer-pods:9100/privacy/subjects/{subject_id}. Unset: GET /users/{id}/export lists "
+        "the slices under `missing`.",
+    )
+
+    @field_validator("consumer_state_export_url")
+    @classmethod
+    def _export_url_template(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        if "subject_id" not in fields or not fields <= {"subject_id", "index"}:
+            raise ValueError(
+                "security.consumer_state_export_url needs the field {subject_id} and may have "
+                f"{{index}}, no other; got {sorted(fields)}"
+            )
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("security.consumer_state_export_url must be an http(s) URL")
+        return value
 
     @model_validator(mode="after")
     def _tls_pair(self) -> SecuritySettings:

@@ -3,7 +3,8 @@
 Each consumer runs until SIGTERM/Ctrl-C, flushes, commits and exits. ``--metrics-port`` serves
 its Prometheus metrics (consumer lag, throughput, dead letters) on ``/metrics`` (HTTPS when
 ``security.tls_cert_file`` is set). With ``security.consumer_state_erasure: consumer`` the
-feature consumer also erases learners from its own state on GDPR erasure requests.
+feature consumer also erases learners from its own state on GDPR erasure requests and, on its
+metrics port, answers ``GET /privacy/subjects/{id}`` with what that state holds about them.
 """
 
 from __future__ import annotations
@@ -149,9 +150,11 @@ def features_state_name(group: str, part: PartitionSlice | None) -> str:
     return f"{group}.sqlite" if part is None else f"{group}-{part.label}.sqlite"
 
 
-def consumer_privacy(settings: Settings, handler: Any) -> Any:
+def consumer_privacy(settings: Settings, handler: Any, metrics: Any = None) -> Any:
     """With ``security.consumer_state_erasure: consumer``, a started event bus on which this
-    feature consumer answers erasure requests for its own state, else None.
+    feature consumer answers erasure requests for its own state, else None; the export of that
+    state is then mounted on ``metrics`` (the metrics port's server, if any) under
+    ``/privacy/subjects/`` (bearer token of the subject or an admin).
 
     A slice answers as store ``feature_consumer_state-<index>`` in consumer group
     ``privacy-feature_consumer_state-<index>-<features group>`` (a restarted pod resumes its
@@ -169,6 +172,11 @@ def consumer_privacy(settings: Settings, handler: Any) -> Any:
     store = consumer_state_stores(ingest.features_instances)[part.index if part else 0]
     name = features_state_name(ingest.features_group, part)
     subjects = ConsumerStateSubjectHandler(handler, name=name, store=store)
+    if metrics is not None:
+        from services.common.auth import token_verifier
+        from services.common.subject_export_wsgi import EXPORT_PREFIX, subject_export_app
+
+        metrics.routes[EXPORT_PREFIX] = subject_export_app(subjects, token_verifier(settings))
     bus = KafkaEventBus(settings.kafka)
     owner = ingest.features_group if part else f"{ingest.features_group}-{socket.gethostname()}"
     subscribe_handler(bus, subjects, group=f"privacy-{store}-{owner}")
@@ -209,9 +217,9 @@ def sink(
 def features(metrics_port: MetricsPort = None, idle_exit: IdleExit = None) -> None:
     """Run the feature consumer: streams → online features through Feast's push API."""
     settings = get_settings()
-    serve_metrics(settings, metrics_port or settings.ingest.metrics_port)
+    metrics = serve_metrics(settings, metrics_port or settings.ingest.metrics_port)
     consumer, handler = features_consumer(settings)
-    privacy = consumer_privacy(settings, handler)
+    privacy = consumer_privacy(settings, handler, metrics)
     try:
         _run(consumer, handler, idle_exit)
     finally:

@@ -1,5 +1,8 @@
 """A consumer's Prometheus ``/metrics`` port, over TLS when ``security.tls_cert_file`` is set.
 
+Other WSGI apps can be mounted on it by path prefix (:attr:`routes` of the returned server),
+e.g. the feature consumer's GDPR export of its own state.
+
 prometheus_client's own TLS server wraps its listening socket, so every handshake runs in its
 accept loop: one client that connects and stays silent stalls every scrape. Here each
 connection gets its own thread first and shakes hands there, under a timeout.
@@ -11,6 +14,7 @@ import logging
 import socket
 import ssl
 import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler
 
@@ -22,6 +26,7 @@ from learnloop.web.security_tls import server_ssl_context
 
 logger = logging.getLogger(__name__)
 HANDSHAKE_TIMEOUT_S = 10.0
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -33,6 +38,7 @@ class _MetricsServer(ThreadingWSGIServer):
     """Thread per connection; with ``tls`` the handshake runs in that thread."""
 
     tls: ssl.SSLContext | None = None
+    routes: dict[str, WSGIApp]
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.tls is None:
@@ -54,6 +60,19 @@ def start_metrics_port(settings: Settings, port: int, host: str | None = None) -
     server_class = type("MetricsServer", (_MetricsServer,), {"address_family": family})
     server = server_class((host, port), _QuietHandler)
     server.tls = server_ssl_context(settings)
-    server.set_app(make_wsgi_app(REGISTRY))
+    server.routes = {}
+    server.set_app(_dispatch(server.routes, make_wsgi_app(REGISTRY)))
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     return server
+
+
+def _dispatch(routes: dict[str, WSGIApp], default: WSGIApp) -> WSGIApp:
+    """The app of the longest mounted prefix of the request path, else ``default``."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        prefixes = [p for p in routes if path.startswith(p)]
+        chosen = routes[max(prefixes, key=len)] if prefixes else default
+        return chosen(environ, start_response)
+
+    return app

@@ -19,7 +19,7 @@ import httpx
 import jwt
 from jwt import PyJWK
 
-from learnloop.settings import ExternalIssuerSettings
+from learnloop.settings import ExternalIssuerSettings, Settings
 from services.common.keys import KeyStore
 from services.common.principal import Principal, Role, parse_roles
 
@@ -221,3 +221,29 @@ class TokenVerifier:
             external_subject=str(claims["sub"]),
             claims=dict(claims),
         )
+
+
+def identity_keys(settings: Settings) -> KeyStore:
+    """The identity issuer's signing keys under ``<key_dir>/identity`` (see :class:`KeyStore`)."""
+    auth = settings.auth
+    return KeyStore(
+        settings.key_dir / "identity",
+        rotation_s=auth.key_rotation_days * 86_400,
+        grace_s=auth.access_token_ttl_s * 2 + 3600,
+        managed=auth.manage_keys,
+    )
+
+
+def token_verifier(settings: Settings, keys: KeyStore | None = None) -> TokenVerifier:
+    """The verifier of bearer tokens under ``settings`` (``keys``: default
+    :func:`identity_keys`; with ``auth.verify_with_jwks`` the issuer's published JWKS)."""
+    auth = settings.auth
+    return TokenVerifier(
+        issuer=settings.auth_issuer,
+        audience=auth.audience,
+        keys=keys if keys is not None else identity_keys(settings),
+        external=auth.external_issuers,
+        cache_s=auth.jwks_cache_s,
+        timeout_s=auth.http_timeout_s,
+        local_jwks=auth.verify_with_jwks,
+    )

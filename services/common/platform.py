@@ -19,7 +19,7 @@ import httpx
 from learnloop.settings import Settings
 from learnloop.web.security_crypto import bind_cipher, cipher_from_settings
 from learnloop.web.security_tls import client_ssl_context, tls_enabled
-from services.common.auth import TokenVerifier
+from services.common.auth import TokenVerifier, identity_keys, token_verifier
 from services.common.db import Database
 from services.common.events import EventBus, InProcessEventBus
 from services.common.keys import KeyStore
@@ -68,22 +68,8 @@ class Platform:
         http_transport: httpx.AsyncBaseTransport | None = None,
     ) -> Platform:
         """Build the resources; nothing connects or starts until :meth:`start`."""
-        auth = settings.auth
-        keys = KeyStore(
-            settings.key_dir / "identity",
-            rotation_s=auth.key_rotation_days * 86_400,
-            grace_s=auth.access_token_ttl_s * 2 + 3600,
-            managed=auth.manage_keys,
-        )
-        verifier = TokenVerifier(
-            issuer=settings.auth_issuer,
-            audience=auth.audience,
-            keys=keys,
-            external=auth.external_issuers,
-            cache_s=auth.jwks_cache_s,
-            timeout_s=auth.http_timeout_s,
-            local_jwks=auth.verify_with_jwks,
-        )
+        keys = identity_keys(settings)
+        verifier = token_verifier(settings, keys)
         db = Database(settings.sqlalchemy_url, settings.db)
         bind_cipher(db.engine, cipher_from_settings(settings))  # PII columns at rest
         return cls(
@@ -109,14 +95,16 @@ class Platform:
 
     def http_client(self, **kwargs: Any) -> httpx.AsyncClient:
         """Client for calls to other services through the gateway's public API."""
-        if tls_enabled(self.settings):  # verify learnloop's listeners against the configured CA
+        kwargs.setdefault("transport", self.http_transport)
+        return self.peer_client(base_url=self.settings.api_base_url, **kwargs)
+
+    def peer_client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """Client for calls straight to another learnloop process by absolute URL (e.g. a feature
+        consumer pod), verifying learnloop's TLS listeners against the configured CA."""
+        if tls_enabled(self.settings):
             kwargs.setdefault("verify", client_ssl_context(self.settings))
-        return httpx.AsyncClient(
-            base_url=self.settings.api_base_url,
-            transport=self.http_transport,
-            timeout=self.settings.auth.http_timeout_s,
-            **kwargs,
-        )
+        kwargs.setdefault("timeout", self.settings.auth.http_timeout_s)
+        return httpx.AsyncClient(**kwargs)
 
     def start(self) -> None:
         """Ensure signing keys (not where tokens are verified with the issuer's JWKS: such a

@@ -40,15 +40,30 @@ def erasure_stores(settings: Settings) -> tuple[str, ...]:
     return ERASURE_STORES
 
 
+def consumer_state_urls(settings: Settings, subject_id: str) -> dict[str, str]:
+    """Where the export reads the feature consumers' own state (``security.consumer_state_erasure:
+    consumer``), per store: each slice's ``security.consumer_state_export_url``; empty
+    otherwise (the gateway's feature-store export reads the shared state)."""
+    security = settings.security
+    if security.consumer_state_erasure != "consumer" or not security.consumer_state_export_url:
+        return {}
+    stores = consumer_state_stores(settings.ingest.features_instances)
+    return {
+        store: security.consumer_state_export_url.format(index=index, subject_id=subject_id)
+        for index, store in enumerate(stores)
+    }
+
+
 def unexported_stores(settings: Settings) -> dict[str, str]:
     """Stores holding personal data that an export cannot read under ``settings``, with why:
-    with ``security.consumer_state_erasure: consumer`` the feature consumers' own state (each
-    consumer erases it on request, but it lives on the consumer's volume only)."""
-    if settings.security.consumer_state_erasure != "consumer":
+    the feature consumers' own state when they keep it (``security.consumer_state_erasure:
+    consumer``) and no ``security.consumer_state_export_url`` says where to ask them."""
+    security = settings.security
+    if security.consumer_state_erasure != "consumer" or security.consumer_state_export_url:
         return {}
     reason = (
-        "kept on the feature consumer's own volume: erasure reaches it, export does not yet "
-        "(docs/SECURITY.md, known gaps)"
+        "kept on the feature consumer's own volume and security.consumer_state_export_url is "
+        "not set: erasure reaches it, export does not"
     )
     return dict.fromkeys(consumer_state_stores(settings.ingest.features_instances), reason)
 

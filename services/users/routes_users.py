@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -163,14 +163,13 @@ async def export_user(
     missing: dict[str, str] = {}
     headers = {"Authorization": request.headers.get("authorization", "")}
     timeout = platform.settings.security.privacy_export_timeout_s
+    services = {store: path.format(subject_id=user_id) for store, path in EXPORT_SOURCES.items()}
     async with platform.http_client(headers=headers) as client:
-        for store, path in EXPORT_SOURCES.items():
-            try:
-                answer = await client.get(path.format(subject_id=user_id), timeout=timeout)
-                answer.raise_for_status()
-                stores[store] = answer.json()
-            except (httpx.HTTPError, ValueError) as exc:
-                missing[store] = f"{type(exc).__name__}: {exc}"[:300]
+        await _collect(client, services, timeout, stores, missing)
+    consumers = privacy.consumer_state_urls(platform.settings, user_id)
+    if consumers:  # each feature consumer pod answers for its own state
+        async with platform.peer_client(headers=headers) as client:
+            await _collect(client, consumers, timeout, stores, missing)
     missing.update(privacy.unexported_stores(platform.settings))
     with platform.db.session() as session:
         repository.add_audit_entry(
@@ -181,6 +180,23 @@ async def export_user(
             request_id=request_id_var.get(),
         )
     return SubjectExport(subject_id=user_id, generated_at=utcnow(), stores=stores, missing=missing)
+
+
+async def _collect(
+    client: httpx.AsyncClient,
+    urls: dict[str, str],
+    timeout: float,
+    stores: dict[str, Any],
+    missing: dict[str, str],
+) -> None:
+    """GET each store's export into ``stores``; a store that fails goes to ``missing``, why."""
+    for store, url in urls.items():
+        try:
+            answer = await client.get(url, timeout=timeout)
+            answer.raise_for_status()
+            stores[store] = answer.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            missing[store] = f"{type(exc).__name__}: {exc}"[:300]
 
 
 @router.delete(

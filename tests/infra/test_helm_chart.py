@@ -7,6 +7,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jsonschema
 import pytest
 import typer
@@ -26,7 +27,7 @@ from testkit.infra import (
 from features.streaming import PartitionSlice
 from learnloop.cli import app as cli_app
 from learnloop.commands.ingest import features_slice
-from learnloop.settings import IngestSettings, KafkaSettings, Settings
+from learnloop.settings import IngestSettings, KafkaSettings, SecuritySettings, Settings
 from services.common.privacy import consumer_state_stores
 from services.users.privacy import erasure_stores
 
@@ -343,6 +344,33 @@ def test_stateful_consumers_own_a_fixed_slice_and_a_volume(
         assert (
             rendered.get("PodDisruptionBudget", name(component))["spec"]["minAvailable"] < replicas
         )
+
+
+def test_the_identity_service_can_name_each_stateful_pod_for_exports(
+    rendered: Rendered, values: dict[str, Any]
+) -> None:
+    """GDPR export of state kept on a pod's own volume: the StatefulSet's governing Service is
+    headless (so pod i has a DNS name), and the shared settings carry a URL template that names
+    pod i under it on the port its container serves the export on."""
+    config = rendered.get("ConfigMap", f"{RELEASE}-settings")["data"]
+    stateful = {c: spec for c, spec in values["components"].items() if spec.get("state")}
+    for component, spec in stateful.items():
+        service = rendered.get("Service", name(component))["spec"]
+        workload = rendered.get("StatefulSet", name(component))["spec"]
+        assert service["clusterIP"] == "None" and workload["serviceName"] == name(component)
+        (container,) = workload["template"]["spec"]["containers"]
+        metrics = {p["name"]: p["containerPort"] for p in container["ports"]}["metrics"]
+        template = config[spec["state"]["exportUrlSetting"]]
+        setting = spec["state"]["exportUrlSetting"].removeprefix("LEARNLOOP_SECURITY__").lower()
+        security = SecuritySettings.model_validate({setting: template})  # a valid template
+        url = httpx.URL(getattr(security, setting).format(index=1, subject_id="u-7"))
+        assert url.host == f"{name(component)}-1.{name(component)}.{NAMESPACE}.svc"
+        assert (url.port, url.path) == (metrics, "/privacy/subjects/u-7")
+    assert all(
+        "clusterIP" not in rendered.get("Service", name(c))["spec"]
+        for c in values["components"]
+        if c not in stateful
+    )
 
 
 def _parse(args: list[str]) -> tuple[str, ...]:

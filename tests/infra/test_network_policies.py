@@ -166,6 +166,8 @@ def test_only_declared_calls_between_components_are_allowed(
             assert ok == declared, f"{src} -> {dst}:{port_name} allowed={ok}, declared={declared}"
     assert ("gateway", "res", "http") in allowed
     assert ("res", "lps", "grpc") in allowed
+    assert ("users", "feature-consumer", "metrics") in allowed  # GDPR export of a slice's state
+    assert ("gateway", "feature-consumer", "metrics") in denied
     assert ("gateway", "users", "http") in denied
     assert ("users", "gateway", "http") in denied
     assert ("drift-monitor", "gateway", "http") in denied

@@ -4,7 +4,9 @@ consumer``, as in Kubernetes where each consumer pod keeps its state on its own 
 The real consumer process (``learnloop ingest features``) reads two learners' events and mastery
 updates from the session's broker; a ``DataSubjectRequest`` for one of them, published twice,
 leaves the other's state intact and is answered twice on ``DataSubjectRequestResult`` by store
-``feature_consumer_state``: the rows deleted, then nothing left to delete.
+``feature_consumer_state``: the rows deleted, then nothing left to delete. Before and after,
+the process's metrics port exports what its state holds about the learner (to the learner's own
+token only).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import httpx
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from testkit.events import make_events
@@ -27,14 +30,31 @@ from features.events import LearningEvent, ProgressUpdateEvent
 from features.feature_repo.aggregates import LearnerActivity
 from features.streaming import EventProducer, encode
 from learnloop.localstack import ManagedProcess, free_port
-from learnloop.settings import KafkaSettings
+from learnloop.settings import KafkaSettings, Settings
+from services.common.auth import identity_keys
 from services.common.events import PRIVACY_REQUEST_TOPIC, PRIVACY_RESULT_TOPIC
 from services.common.kafka_bus import KafkaEventBus
 from services.common.privacy import DataSubjectRequest, DataSubjectResult, consumer_state_stores
+from services.users.tokens import AccessTokenIssuer
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 STORE = "feature_consumer_state"
+ISSUER = "https://learnloop.test"
+
+
+def _bearer(data_dir: Path, subject: str) -> dict[str, str]:
+    """A learner's access token, signed with the identity keys in ``data_dir`` (the consumer
+    process verifies with the same folder's public keys)."""
+    keys = identity_keys(Settings(data_dir=data_dir))
+    keys.ensure()
+    issuer = AccessTokenIssuer(keys=keys, issuer=ISSUER, audience="learnloop-api", ttl_s=600)
+    return {"Authorization": f"Bearer {issuer.issue(subject=subject, roles=['learner'])}"}
+
+
+def _exported(process: ManagedProcess, subject: str, headers: dict[str, str]) -> httpx.Response:
+    """The consumer's export of ``subject`` from its own state (its metrics port)."""
+    return httpx.get(f"http://127.0.0.1:{process.port}/privacy/subjects/{subject}", headers=headers)
 
 
 def _consumer_process(
@@ -52,6 +72,7 @@ def _consumer_process(
         "LEARNLOOP_INGEST__BATCH_SIZE": "100",
         "LEARNLOOP_INGEST__FLUSH_INTERVAL_S": "0.2",
         "LEARNLOOP_SECURITY__CONSUMER_STATE_ERASURE": "consumer",
+        "LEARNLOOP_AUTH__ISSUER": ISSUER,
         **{f"LEARNLOOP_INGEST__{key}": value for key, value in settings.items()},
     }
     argv = [sys.executable, "-m", "learnloop.cli", "ingest", "features", "--metrics-port"]
@@ -139,12 +160,16 @@ def test_feature_consumer_erases_a_learner_from_its_own_state(
     try:
         both = {"l0": (1, 2), "l1": (1, 2)}
         _wait(lambda: _rows(state) == both, "state of both learners", process, timeout=50)
+        token = _bearer(tmp_path, "l0")
+        before = _exported(process, "l0", token)
+        refused = _exported(process, "l1", token)
         request = DataSubjectRequest(subject_id="l0", pseudonym="pn-l0")
         for _ in range(2):  # redelivered / re-requested: harmless
             bus.publish(
                 PRIVACY_REQUEST_TOPIC, request.pseudonym, request.model_dump_json().encode()
             )
         first, second = _results(kafka, request.request_id, want=2)
+        after = _exported(process, "l0", token)
         assert process.running, process.log_tail()
     finally:
         bus.stop()
@@ -155,6 +180,13 @@ def test_feature_consumer_erases_a_learner_from_its_own_state(
     assert second.status == "done"
     assert second.counts == {"learner_rows_deleted": 0, "mastery_rows_deleted": 0}
     assert _rows(state) == {"l1": (1, 2)}
+    assert before.status_code == 200, before.text
+    [record] = before.json()["consumer_state"]
+    assert record["file"] == state.name
+    assert record["activity"]["event_count"] == sum(e.learner_id == "l0" for e in events)
+    assert [row["skill_id"] for row in record["mastery"]["rows"]] == ["s1", "s2"]
+    assert refused.status_code == 403
+    assert after.status_code == 200 and after.json() == {"consumer_state": []}
 
 
 def _event_counts(state: Path) -> dict[str, int]:

@@ -25,14 +25,17 @@ from features.feature_repo.state import StateStore
 from features.lake import PROGRESS_DATASET, PROGRESS_PARTITIONS, events_to_table, progress_to_table
 from features.sql.feature_tables import build_feature_tables
 from features.streaming import BatchConsumer, EventProducer, encode
-from learnloop.localstack import ManagedProcess
+from learnloop.localstack import ManagedProcess, free_port
 from learnloop.settings import Settings
+from learnloop.web.metrics_port import start_metrics_port
 from services.common.data_platform import (
+    ConsumerStateSubjectHandler,
     FeatureStoreSubjectHandler,
     LakeSubjectHandler,
     lake_of,
 )
 from services.common.principal import Role
+from services.common.subject_export_wsgi import EXPORT_PREFIX, subject_export_app
 
 pytestmark = pytest.mark.integration
 
@@ -232,28 +235,78 @@ def test_export_contains_every_store(gateway: Gateway, stream_features: Any) -> 
     assert "someone-else" not in export.text
 
 
+def _sliced(settings: Settings, export_url: str | None = None) -> Settings:
+    """``settings`` as in the Helm chart: two feature consumer slices keeping their own state."""
+    return settings.model_copy(
+        update={
+            "security": settings.security.model_copy(
+                update={
+                    "consumer_state_erasure": "consumer",
+                    "consumer_state_export_url": export_url,
+                }
+            ),
+            "ingest": settings.ingest.model_copy(update={"features_instances": 2}),
+        }
+    )
+
+
 def test_export_names_the_consumer_slices_it_cannot_read(
     gateway: Gateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Where the feature consumers keep their state on their own volumes (the Helm chart), the
-    export cannot read it: it says so per slice instead of implying there is nothing."""
+    """Where the feature consumers keep their state on their own volumes (the Helm chart) and no
+    ``security.consumer_state_export_url`` says where to ask them, the export says so per slice
+    instead of implying there is nothing."""
     user_id, headers = gateway.make_user(Role.LEARNER)
     export = gateway.client.get(f"/users/{user_id}/export", headers=headers)
     assert export.status_code == 200 and export.json()["missing"] == {}
-    local = gateway.platform.settings
-    sliced = local.model_copy(
-        update={
-            "security": local.security.model_copy(update={"consumer_state_erasure": "consumer"}),
-            "ingest": local.ingest.model_copy(update={"features_instances": 2}),
-        }
-    )
-    monkeypatch.setattr(gateway.platform, "settings", sliced)
+    monkeypatch.setattr(gateway.platform, "settings", _sliced(gateway.platform.settings))
     export = gateway.client.get(f"/users/{user_id}/export", headers=headers)
     assert export.status_code == 200, export.text
     missing = export.json()["missing"]
     assert set(missing) == {"feature_consumer_state-0", "feature_consumer_state-1"}
-    assert all("own volume" in reason for reason in missing.values())
+    assert all("consumer_state_export_url is not set" in reason for reason in missing.values())
     assert "users" in export.json()["stores"]
+
+
+def test_export_reads_each_consumer_slice_on_its_metrics_port(
+    gateway: Gateway, stream_features: Any, feature_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``security.consumer_state_export_url`` the identity service asks every slice, with
+    the subject's own token, which the slice verifies itself: slice 0 (a real metrics port
+    serving its state's export) answers with the learner's record; slice 1 is down and is named
+    under ``missing`` with the error, not silently left out."""
+    user_id, headers, facts = _learner_with_features(gateway, stream_features)
+    settings = gateway.platform.settings
+    state = StateStore(settings.state_path / "features.sqlite")  # what slice 0 keeps
+    consumer = FeatureConsumer(feature_store, state, group_id="features", progress_topic="p")
+    handler = ConsumerStateSubjectHandler(
+        consumer, name="features-0-of-2.sqlite", store="feature_consumer_state-0"
+    )
+    server = start_metrics_port(settings, free_port(), host="127.0.0.1")
+    server.routes[EXPORT_PREFIX] = subject_export_app(handler, gateway.platform.verifier)
+    port = server.server_address[1]
+    # slice i at 127.0.i.1: slice 1's address has no listener
+    url = f"http://127.0.{{index}}.1:{port}/privacy/subjects/{{subject_id}}"
+    monkeypatch.setattr(gateway.platform, "settings", _sliced(settings, url))
+    try:
+        export = gateway.client.get(f"/users/{user_id}/export", headers=headers)
+        _other, stranger = gateway.make_user()
+        refused = gateway.client.get(f"/users/{user_id}/export", headers=stranger)
+    finally:
+        server.shutdown()
+        server.server_close()
+        state.close()
+    assert export.status_code == 200, export.text
+    [record] = export.json()["stores"]["feature_consumer_state-0"]["consumer_state"]
+    assert record["file"] == "features-0-of-2.sqlite"
+    assert record["activity"]["event_count"] == 1
+    assert record["mastery"]["rows"] == [
+        {"skill_id": "arithmetic", "updated_at": facts["update"].timestamp.isoformat()}
+    ]
+    missing = export.json()["missing"]
+    assert set(missing) == {"feature_consumer_state-1"}
+    assert missing["feature_consumer_state-1"].startswith("ConnectError")
+    assert refused.status_code == 403
 
 
 def test_data_platform_exports_are_self_or_admin(gateway: Gateway) -> None:
