@@ -26,13 +26,16 @@ locals {
       { actions = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution"], resources = [aws_athena_workgroup.lake.arn] },
       { actions = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartitions"], resources = local.glue_read_arns },
     ]
+    # RES / LPS load their champions from the MLflow registry (mlflow.tf): read only.
     res = [
-      { actions = ["s3:GetObject"], resources = ["${module.ml_artifacts.arn}/models/*"] },
+      { actions = ["s3:GetObject"], resources = ["${module.ml_artifacts.arn}/models/*", local.mlflow_artifacts] },
       { actions = ["s3:ListBucket"], resources = [module.ml_artifacts.arn] },
+      { actions = local.mlflow_read_actions, resources = [aws_sagemaker_mlflow_tracking_server.learnloop.arn] },
     ]
     lps = [
-      { actions = ["s3:GetObject"], resources = ["${module.ml_artifacts.arn}/models/*"] },
+      { actions = ["s3:GetObject"], resources = ["${module.ml_artifacts.arn}/models/*", local.mlflow_artifacts] },
       { actions = ["s3:ListBucket"], resources = [module.ml_artifacts.arn] },
+      { actions = local.mlflow_read_actions, resources = [aws_sagemaker_mlflow_tracking_server.learnloop.arn] },
     ]
     # A dataset's staging and transaction files live under the dataset (features/lake/store.py).
     lake-sink = [
@@ -47,14 +50,19 @@ locals {
       { actions = ["s3:GetObject", "s3:PutObject"], resources = ["${module.lake.arn}/features/*"] },
       { actions = ["s3:ListBucket"], resources = [module.lake.arn] },
     ]
+    # The drift checks read the champion's reference data and record each check as an MLflow run.
     drift-monitor = [
-      { actions = ["s3:GetObject"], resources = [local.lake_objects, "${module.ml_artifacts.arn}/models/*"] },
-      { actions = ["s3:PutObject"], resources = ["${module.ml_artifacts.arn}/drift-reports/*"] },
+      { actions = ["s3:GetObject"], resources = [local.lake_objects, "${module.ml_artifacts.arn}/models/*", local.mlflow_artifacts] },
+      { actions = ["s3:PutObject"], resources = ["${module.ml_artifacts.arn}/drift-reports/*", local.mlflow_artifacts] },
       { actions = ["s3:ListBucket"], resources = [module.lake.arn, module.ml_artifacts.arn] },
+      { actions = concat(local.mlflow_read_actions, local.mlflow_run_actions), resources = [aws_sagemaker_mlflow_tracking_server.learnloop.arn] },
     ]
     retraining-trigger = [
       { actions = ["sagemaker:StartPipelineExecution", "sagemaker:DescribePipelineExecution", "sagemaker:ListPipelineExecutions"], resources = ["arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:pipeline/${local.prefix}-*"] },
-      { actions = ["s3:GetObject"], resources = ["${module.ml_artifacts.arn}/drift-reports/*"] },
+      { actions = ["s3:GetObject"], resources = ["${module.ml_artifacts.arn}/drift-reports/*", local.lake_objects, local.mlflow_artifacts] },
+      { actions = ["s3:PutObject"], resources = [local.mlflow_artifacts] },
+      { actions = ["s3:ListBucket"], resources = [module.lake.arn, module.ml_artifacts.arn] },
+      { actions = concat(local.mlflow_read_actions, local.mlflow_run_actions), resources = [aws_sagemaker_mlflow_tracking_server.learnloop.arn] },
     ]
   }
 }

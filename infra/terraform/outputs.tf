@@ -79,3 +79,8 @@ output "ecr_repository_url" {
 output "sagemaker_execution_role_arn" {
   value = aws_iam_role.sagemaker.arn
 }
+
+output "mlflow_tracking_server_arn" {
+  description = "Helm: config.LEARNLOOP_MLFLOW__TRACKING_URI"
+  value       = aws_sagemaker_mlflow_tracking_server.learnloop.arn
+}

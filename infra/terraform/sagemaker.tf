@@ -45,6 +45,12 @@ data "aws_iam_policy_document" "sagemaker" {
     resources = [module.ml_artifacts.arn]
   }
   statement {
+    # train, evaluate, gate and register: runs, logged models, versions, aliases (mlflow.tf)
+    sid       = "TrackAndRegisterModels"
+    actions   = concat(local.mlflow_read_actions, local.mlflow_run_actions, local.mlflow_registry_actions)
+    resources = [aws_sagemaker_mlflow_tracking_server.learnloop.arn]
+  }
+  statement {
     sid       = "UseDataKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [aws_kms_key.data.arn]

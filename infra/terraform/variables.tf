@@ -156,3 +156,23 @@ variable "log_retention_days" {
   type        = number
   default     = 365
 }
+
+variable "mlflow_tracking_server_size" {
+  description = "Size of the SageMaker managed MLflow tracking server (Small: up to ~25 users)."
+  type        = string
+  default     = "Small"
+  validation {
+    condition     = contains(["Small", "Medium", "Large"], var.mlflow_tracking_server_size)
+    error_message = "mlflow_tracking_server_size must be Small, Medium or Large."
+  }
+}
+
+variable "mlflow_version" {
+  description = "MLflow version of the tracking server: the major version of the image's client (mlflow>=3.1)."
+  type        = string
+  default     = "3.0"
+  validation {
+    condition     = can(regex("^3(\\.[0-9]+)+$", var.mlflow_version))
+    error_message = "mlflow_version must be a 3.x version: the client in the image is MLflow 3."
+  }
+}

@@ -292,3 +292,91 @@ def test_manifests_are_validated_for_the_kubernetes_version_eks_runs(hcl: dict[s
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
     minimum = tuple(int(x) for x in re.findall(r"\d+", chart["kubeVersion"])[:2])
     assert tuple(int(x) for x in eks.split(".")) >= minimum
+
+
+MLFLOW_SETS = ("mlflow_read_actions", "mlflow_run_actions", "mlflow_registry_actions")
+MLFLOW_WRITE_VERBS = ("Create", "Update", "Delete", "Set", "Log", "Finalize", "Rename", "Restore")
+
+
+def _mlflow_sets(expression: Any) -> set[str]:
+    """The MLflow action sets (locals of mlflow.tf) an ``actions`` expression grants."""
+    text = json.dumps(expression)
+    return {name for name in MLFLOW_SETS if f"local.{name}" in text}
+
+
+def _as_list(value: Any) -> list[Any]:
+    value = unwrap(value)
+    return value if isinstance(value, list) else [value]
+
+
+def test_mlflow_actions_are_named_and_split_into_read_run_and_registry(
+    hcl: dict[str, Any],
+) -> None:
+    entry = next(e for e in hcl["mlflow.tf"]["locals"] if "mlflow_read_actions" in e)
+    sets = {name: _as_list(entry[name]) for name in MLFLOW_SETS}
+    actions = [a for names in sets.values() for a in names]
+    assert len(actions) == len(set(actions)), "an action in two sets"
+    assert all(re.fullmatch(r"sagemaker-mlflow:[A-Z][A-Za-z]+", a) for a in actions), actions
+    verbs = {name: [a.split(":")[1] for a in names] for name, names in sets.items()}
+    assert not [a for a in verbs["mlflow_read_actions"] if a.startswith(MLFLOW_WRITE_VERBS)]
+    writes = verbs["mlflow_run_actions"] + verbs["mlflow_registry_actions"]
+    assert all(a.startswith(MLFLOW_WRITE_VERBS) for a in writes), writes
+    # what serving needs to load a champion, what the gate needs to move it
+    assert {"GetModelVersionByAlias", "GetDownloadURIForModelVersionArtifacts"} <= set(
+        verbs["mlflow_read_actions"]
+    )
+    assert {"SetRegisteredModelAlias", "CreateModelVersion", "FinalizeLoggedModel"} <= set(
+        verbs["mlflow_registry_actions"]
+    )
+
+
+def test_mlflow_server_is_shared_and_each_role_gets_only_its_part(hcl: dict[str, Any]) -> None:
+    """One tracking server (artifacts in the ML artifacts bucket, the chart's tracking URI);
+    RES / LPS read it, the monitors also write runs, only the pipelines' role registers models
+    and moves aliases; every grant is scoped to the server and comes with its S3 prefix."""
+    (server,) = blocks(hcl, "resource", "aws_sagemaker_mlflow_tracking_server").values()
+    assert unwrap(server["artifact_store_uri"]) == "s3://${module.ml_artifacts.id}/mlflow"
+    assert unwrap(server["automatic_model_registration"]) is False
+    assert unwrap(server["tracking_server_name"]) == "${local.prefix}"
+    arn = "${aws_sagemaker_mlflow_tracking_server.learnloop.arn}"
+    artifacts = "${local.mlflow_artifacts}"
+
+    irsa = unwrap(
+        next(e["irsa_statements"] for e in hcl["irsa.tf"]["locals"] if "irsa_statements" in e)
+    )
+    granted: dict[str, set[str]] = {}
+    for component, statements in irsa.items():
+        for statement in _as_list(statements):
+            sets = _mlflow_sets(statement["actions"])
+            if sets:
+                assert _as_list(statement["resources"]) == [arn], component
+                granted.setdefault(component, set()).update(sets)
+        s3 = {
+            action: {
+                resource
+                for s in _as_list(statements)
+                if action in _as_list(s["actions"])
+                for resource in _as_list(s["resources"])
+            }
+            for action in ("s3:GetObject", "s3:PutObject")
+        }
+        if component in granted:
+            assert artifacts in s3["s3:GetObject"], component
+        if "mlflow_run_actions" in granted.get(component, set()):
+            assert artifacts in s3["s3:PutObject"], component
+    read, run_ = {"mlflow_read_actions"}, {"mlflow_read_actions", "mlflow_run_actions"}
+    assert granted == {"res": read, "lps": read, "drift-monitor": run_, "retraining-trigger": run_}
+
+    sagemaker = blocks(hcl, "data", "aws_iam_policy_document")["sagemaker"]["statement"]
+    (register,) = [s for s in sagemaker if _mlflow_sets(s["actions"])]
+    assert _mlflow_sets(register["actions"]) == set(MLFLOW_SETS)
+    assert _as_list(register["resources"]) == [arn]
+
+    outputs = {name for e in hcl["outputs.tf"]["output"] for name in e}
+    assert "mlflow_tracking_server_arn" in outputs
+    production = yaml.safe_load(PRODUCTION_VALUES.read_text())["config"]
+    prefix = f"{variable_default(hcl, 'name')}-{variable_default(hcl, 'environment')}"
+    assert re.fullmatch(
+        rf"arn:aws:sagemaker:[a-z0-9-]+:\d{{12}}:mlflow-tracking-server/{prefix}",
+        production["LEARNLOOP_MLFLOW__TRACKING_URI"],
+    )
