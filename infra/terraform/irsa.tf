@@ -57,8 +57,9 @@ locals {
       { actions = ["s3:ListBucket"], resources = [module.lake.arn, module.ml_artifacts.arn] },
       { actions = concat(local.mlflow_read_actions, local.mlflow_run_actions), resources = [aws_sagemaker_mlflow_tracking_server.learnloop.arn] },
     ]
+    # `pipeline trigger` upserts the compiled training pipeline, then starts it (pipelines/sagemaker/deploy.py).
     retraining-trigger = [
-      { actions = ["sagemaker:StartPipelineExecution", "sagemaker:DescribePipelineExecution", "sagemaker:ListPipelineExecutions"], resources = ["arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:pipeline/${local.prefix}-*"] },
+      { actions = ["sagemaker:CreatePipeline", "sagemaker:UpdatePipeline", "sagemaker:DescribePipeline", "sagemaker:StartPipelineExecution", "sagemaker:DescribePipelineExecution", "sagemaker:ListPipelineExecutions"], resources = ["arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:pipeline/${local.prefix}-*"] },
       { actions = ["s3:GetObject"], resources = ["${module.ml_artifacts.arn}/drift-reports/*", local.lake_objects, local.mlflow_artifacts] },
       { actions = ["s3:PutObject"], resources = [local.mlflow_artifacts] },
       { actions = ["s3:ListBucket"], resources = [module.lake.arn, module.ml_artifacts.arn] },

@@ -346,6 +346,17 @@ def test_stateful_consumers_own_a_fixed_slice_and_a_volume(
         )
 
 
+def test_sagemaker_steps_run_the_image_the_pods_run(rendered: Rendered) -> None:
+    config = rendered.get("ConfigMap", f"{RELEASE}-settings")["data"]
+    images = {
+        c["image"]
+        for kind in ("Deployment", "StatefulSet")
+        for workload in rendered.kind(kind)
+        for c in workload["spec"]["template"]["spec"]["containers"]
+    }
+    assert images == {config["LEARNLOOP_SAGEMAKER__IMAGE_URI"]}
+
+
 def test_the_identity_service_can_name_each_stateful_pod_for_exports(
     rendered: Rendered, values: dict[str, Any]
 ) -> None:

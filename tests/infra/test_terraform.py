@@ -380,3 +380,36 @@ def test_mlflow_server_is_shared_and_each_role_gets_only_its_part(hcl: dict[str,
         rf"arn:aws:sagemaker:[a-z0-9-]+:\d{{12}}:mlflow-tracking-server/{prefix}",
         production["LEARNLOOP_MLFLOW__TRACKING_URI"],
     )
+
+
+def test_retraining_starts_a_sagemaker_pipeline_its_role_may_upsert(hcl: dict[str, Any]) -> None:
+    """In production the retraining CronJob deploys and starts the SageMaker training pipeline
+    (not a training run in its own pod): the chart names the pipeline, role and bucket Terraform
+    creates, and the trigger's IRSA role may create, update and start exactly such pipelines."""
+    values = yaml.safe_load((CHART / "values.yaml").read_text())["config"]
+    config = values | yaml.safe_load(PRODUCTION_VALUES.read_text())["config"]
+    prefix = f"{variable_default(hcl, 'name')}-{variable_default(hcl, 'environment')}"
+    assert config["LEARNLOOP_PIPELINE__RETRAIN_TARGET"] == "sagemaker"
+    assert config["LEARNLOOP_SAGEMAKER__PIPELINE_NAME"].startswith(f"{prefix}-")
+    assert re.fullmatch(
+        rf"arn:aws:iam::\d{{12}}:role/{prefix}-sagemaker", config["LEARNLOOP_SAGEMAKER__ROLE_ARN"]
+    )
+    assert re.fullmatch(rf"{prefix}-ml-artifacts-\d{{12}}", config["LEARNLOOP_SAGEMAKER__BUCKET"])
+    assert unwrap(blocks(hcl, "resource", "aws_iam_role")["sagemaker"]["name"]) == (
+        "${local.prefix}-sagemaker"
+    )
+    irsa = unwrap(
+        next(e["irsa_statements"] for e in hcl["irsa.tf"]["locals"] if "irsa_statements" in e)
+    )
+    pipelines = [
+        s
+        for s in _as_list(irsa["retraining-trigger"])
+        if "sagemaker:StartPipelineExecution" in _as_list(s["actions"])
+    ]
+    (statement,) = pipelines
+    assert {"sagemaker:CreatePipeline", "sagemaker:UpdatePipeline"} <= set(
+        _as_list(statement["actions"])
+    )
+    assert _as_list(statement["resources"]) == [
+        "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:pipeline/${local.prefix}-*"
+    ]
