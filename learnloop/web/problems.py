@@ -66,6 +66,29 @@ class ProblemError(Exception):
         self.headers = headers
 
 
+def make_problem(
+    status: int,
+    detail: str | None,
+    *,
+    instance: str | None,
+    slug: str | None = None,
+    title: str | None = None,
+    errors: list[FieldProblem] | None = None,
+    request_id: str | None = None,
+) -> Problem:
+    """The problem body: ``type`` under :data:`PROBLEM_BASE` for a ``slug`` (else
+    ``about:blank``), ``title`` the status phrase unless given."""
+    return Problem(
+        type=PROBLEM_BASE + slug if slug else "about:blank",
+        title=title or HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=instance,
+        request_id=request_id,
+        errors=errors,
+    )
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -77,14 +100,14 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """Build the ``application/problem+json`` response."""
-    problem = Problem(
-        type=PROBLEM_BASE + slug if slug else "about:blank",
-        title=title or HTTPStatus(status).phrase,
-        status=status,
-        detail=detail,
+    problem = make_problem(
+        status,
+        detail,
         instance=request.url.path,
-        request_id=request_id_var.get(),
+        slug=slug,
+        title=title,
         errors=errors,
+        request_id=request_id_var.get(),
     )
     return JSONResponse(
         problem.model_dump(exclude_none=True),

@@ -17,7 +17,8 @@ from services.common.rbac import Action, authorize
 
 PRINCIPAL_STATE_KEY = "principal"
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"
-IdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN)]
+ID_MAX_LENGTH = 128
+IdPath = Annotated[str, Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
 TextPath = Annotated[str, Path(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f/]+$")]
 bearer_scheme = HTTPBearer(
     auto_error=False,

@@ -19,15 +19,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from learnloop.web.metrics_port import WSGIApp
-from learnloop.web.problems import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, Problem, ProblemError
+from learnloop.web.problems import PROBLEM_MEDIA_TYPE, ProblemError, make_problem
 from services.common.auth import AuthError, TokenVerifier
-from services.common.deps import ID_PATTERN, unauthorized
+from services.common.deps import ID_MAX_LENGTH, ID_PATTERN, unauthorized
 from services.common.principal import Principal
 from services.common.privacy import SubjectDataHandler
 from services.common.rbac import Action, authorize
 
 EXPORT_PREFIX = "/privacy/subjects/"
-MAX_ID_LENGTH = 128  # as the services' IdPath
 _ID = re.compile(ID_PATTERN)
 
 
@@ -46,12 +45,8 @@ def subject_export_app(handler: SubjectDataHandler, verifier: TokenVerifier) -> 
             body = json.dumps(handler.export_subject(subject), default=str).encode()
             return _respond(start_response, 200, body, "application/json")
         except ProblemError as exc:
-            problem = Problem(
-                type=PROBLEM_BASE + exc.slug if exc.slug else "about:blank",
-                title=exc.title,
-                status=exc.status,
-                detail=exc.detail,
-                instance=path,
+            problem = make_problem(
+                exc.status, exc.detail, instance=path, slug=exc.slug, title=exc.title
             )
             body = problem.model_dump_json(exclude_none=True).encode()
             return _respond(start_response, exc.status, body, PROBLEM_MEDIA_TYPE, exc.headers)
@@ -60,7 +55,7 @@ def subject_export_app(handler: SubjectDataHandler, verifier: TokenVerifier) -> 
 
 
 def _valid_id(subject: str) -> bool:
-    return 0 < len(subject) <= MAX_ID_LENGTH and _ID.match(subject) is not None
+    return 0 < len(subject) <= ID_MAX_LENGTH and _ID.match(subject) is not None
 
 
 def _principal(environ: dict[str, Any], verifier: TokenVerifier) -> Principal:
