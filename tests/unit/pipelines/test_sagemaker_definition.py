@@ -15,10 +15,8 @@ from pipelines.sagemaker.container import container_paths, unpack_model_tarballs
 
 
 @pytest.fixture(scope="module")
-def definition(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from pipelines.sagemaker.compiler import compile_definition
-
-    settings = Settings(
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
         data_dir=tmp_path_factory.mktemp("sm"),
         sagemaker={
             "region": "eu-west-1",
@@ -31,6 +29,12 @@ def definition(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         mlflow={"tracking_uri": "https://mlflow.internal"},
         lake={"uri": "s3://lake-bucket/lake"},
     )
+
+
+@pytest.fixture(scope="module")
+def definition(settings: Settings) -> dict[str, Any]:
+    from pipelines.sagemaker.compiler import compile_definition
+
     return compile_definition(settings)
 
 
@@ -142,3 +146,16 @@ def test_container_paths_and_model_tarball(tmp_path: Path) -> None:
     unpack_model_tarballs(folder)
     assert (folder / "models" / "bkt.npz").read_bytes() == b"x"
     assert not (folder / "model.tar.gz").exists()
+
+
+def test_create_request_carries_the_definition_inline(settings: Settings) -> None:
+    """The SDK uploads a definition over its inline limit (100 KB) to the session's default
+    bucket (``sagemaker-<region>-<account>``), which the retraining trigger's role may not write
+    or create; ours must stay inline in the CreatePipeline / UpdatePipeline request."""
+    from pipelines.sagemaker.compiler import compile_pipeline
+
+    pipeline = compile_pipeline(settings)
+    request = pipeline._create_args(settings.sagemaker.role_arn, "retrain", None)
+    assert "PipelineDefinitionS3Location" not in request
+    assert json.loads(request["PipelineDefinition"])["Steps"]
+    assert request["RoleArn"] == settings.sagemaker.role_arn
