@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from benchmarks.figures import kt_figure, path_figure
 
 POLICIES = {
@@ -43,3 +45,11 @@ def test_kt_figure_draws_a_far_reference_at_the_edge_with_its_value() -> None:
     assert "statics" in text and "bkt" in text and "dkt" in text
     assert "pybkt 0.594" in text  # squeezed to the axis edge, value written out
     assert "pykt" not in text  # within the range: an ordinary marker
+
+
+def test_kt_figure_leaves_out_datasets_without_a_run_of_ours() -> None:
+    partial = KT | {"assist2015": [{"model": "dkt", "source": "published", "auc": 0.731}]}
+    text = _texts(kt_figure(partial))
+    assert "statics" in text and "assist2015" not in text
+    with pytest.raises(ValueError, match="no run of ours"):
+        kt_figure({"assist2015": partial["assist2015"]})

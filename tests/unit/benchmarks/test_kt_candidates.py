@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from benchmarks import kt
+from features.datasets.kt_folds import KTFold
 
 
 def _work(params: dict[str, Any], n_skills: int) -> int:
@@ -29,3 +31,16 @@ def test_settings_within_the_work_are_kept_as_they_are() -> None:
 def test_heads_never_drop_below_one() -> None:
     params = kt.within_monotonic_work({"n_heads": 2, "max_len": 200}, 100_000)
     assert params["n_heads"] == 1
+
+
+def test_a_run_finds_the_checkpoint_of_its_own_setting_not_of_a_restart() -> None:
+    fold = KTFold("statics", 1, [], [], [], 1223, 0)
+    settings = kt.candidates("akt", fold.n_skills)
+    restart = next(i for i, c in enumerate(settings) if c.get("seed"))
+    without_seed = {k: v for k, v in settings[restart].items() if k != "seed"}
+    base = settings.index(without_seed)
+    # as a run's json stores them: through JSON, with --max-epochs overriding the budget
+    for i in (restart, base):
+        stored = json.loads(json.dumps(settings[i] | {"max_epochs": 5}))
+        assert kt.candidate_indices("akt", fold, stored) == [i]
+    assert kt.candidate_indices("akt", fold, {"d_model": 999}) == []
