@@ -56,11 +56,16 @@ def path_figure(
         return svg_text(fig)
 
 
+def kt_datasets(table: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[str]:
+    """The datasets :func:`kt_figure` draws: those with a run of ours (a partial ``--quick``
+    cache may have none for some)."""
+    return [d for d, rows in table.items() if any(r["source"] == "ours" for r in rows)]
+
+
 def kt_figure(table: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
     """Test AUC per model and dataset: ours (mean ± std over folds), the published number and
-    the reference implementation's, where there is one. Datasets without a run of ours yet
-    (a partial ``--quick`` cache) are left out."""
-    datasets = [d for d, rows in table.items() if any(r["source"] == "ours" for r in rows)]
+    the reference implementation's, where there is one; only :func:`kt_datasets`."""
+    datasets = kt_datasets(table)
     if not datasets:
         raise ValueError("no run of ours to plot yet")
     with rc_context(BENCH_RC):
