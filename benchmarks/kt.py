@@ -1,9 +1,9 @@
 """Knowledge-tracing benchmark: our models vs published numbers vs reference implementations.
 
 Protocol (the AKT paper's folds in ``<datasets>/kt``): train on ``train{k}``, select (early
-stopping, the few candidate settings below) on ``valid{k}``, report AUC and accuracy on
-``test{k}``; sequences are cut into chunks of 200 rows, each predicted from its own rows only.
-Every (source, model, dataset, fold) result is one small JSON file under
+stopping, the few settings of ``kt_support/candidates.py``) on ``valid{k}``, report AUC and
+accuracy on ``test{k}``; sequences are cut into chunks of 200 rows, each predicted from its
+own rows only. Every (source, model, dataset, fold) result is one small JSON file under
 ``benchmarks/results/kt/`` (committed, so the table is rebuilt without rerunning); a run skips
 what is there, so the full table is built across several runs. Deep models checkpoint every
 epoch under ``benchmarks/results/cache/`` and resume mid-training.
@@ -32,9 +32,10 @@ sys.path.insert(0, str(ROOT.parent))
 
 from benchmarks.figures import kt_datasets, kt_figure  # noqa: E402
 from benchmarks.kt_support import latency, published, refs, stacking  # noqa: E402
+from benchmarks.kt_support.candidates import CANDIDATES, MAX_LEN, candidates  # noqa: E402
 from benchmarks.outputs import results_dir  # noqa: E402
 from features.datasets.kt_folds import DATASETS, KTFold, load_fold, resolve_name  # noqa: E402
-from models.kt import DEEP_MODELS, InteractionSequence, make_model, model_class  # noqa: E402
+from models.kt import DEEP_MODELS, InteractionSequence, make_model  # noqa: E402
 from models.kt.data import chunk_sequences, flatten  # noqa: E402
 from models.metrics import accuracy, roc_auc  # noqa: E402
 
@@ -42,9 +43,7 @@ RESULTS = ROOT / "results"
 RUNS = RESULTS / "kt"
 LATENCY_FILE = RESULTS / "kt_latency.json"  # quiet-machine re-measures (--latency)
 CACHE = RESULTS / "cache"
-MAX_LEN = 200
 QUICK_LEARNERS = 120  # --quick: train learners per dataset (valid/test: a third of that)
-THREADS = None  # models.kt.deep.trainer.default_threads(): free cores, 1 on a busy machine
 ORDER = [
     *("bkt", "pfa", "irt1pl", "irt2pl", "bestlr"),
     *("dkt", "dkvmn", "sakt", "simplekt", "akt", "stacked"),
@@ -56,136 +55,6 @@ ORDER = [
 STACK_POOL = ["dkt", "akt", "simplekt", "sakt", "dkvmn", "irt1pl", "irt2pl", "pfa", "bestlr", "bkt"]
 STACK_BUDGET_MS = 3.5
 STACK_MAX_REFIT_S = 300.0  # cheap members whose run took longer to fit are left out
-
-# Candidate settings per model: each is fitted, the best valid AUC is kept. Deep models have
-# one or two settings (their cost); their epochs are chosen by early stopping on valid.
-DEEP = {"batch_size": 32, "max_epochs": 30, "patience": 2, "num_threads": THREADS}
-CANDIDATES: dict[str, list[dict[str, Any]]] = {
-    "bkt": [{"forgetting": False}, {"forgetting": True}],
-    "pfa": [{}],
-    "irt1pl": [{}],
-    "irt2pl": [{}],
-    "bestlr": [{}],
-    # second: pyKT's DKT setting (embedding = hidden = 200, dropout 0.1, lr 1e-3, batch 64)
-    "dkt": [
-        {"emb_dim": 100, "hidden_dim": 200, "lr": 2e-3, **DEEP},
-        {"emb_dim": 200, "hidden_dim": 200, "dropout": 0.1, "lr": 1e-3, **DEEP, "batch_size": 64},
-    ],
-    # second: the residual from the last interaction, not the question (seewoo5/KT's SAKT);
-    # then both with dropout 0.4 (assist2015 fold 1, valid AUC: 0.7168 / 0.7165 at 0.2 ->
-    # 0.7190 / 0.7200; heavy dropout is what lifted SAKT on statics)
-    "sakt": [
-        {"d_model": 128, "n_heads": 8, "lr": 1e-3, **DEEP} | variant
-        for variant in (
-            {},
-            {"residual": "interaction"},
-            {"dropout": 0.4},
-            {"dropout": 0.4, "residual": "interaction"},
-        )
-    ],
-    "simplekt": [{"d_model": 128, "lr": 1e-3, **DEEP}],
-    # 100 epochs: with equal-row batches every fold was still improving at 30 (best epoch 29-30)
-    "dkvmn": [{"d_model": 64, "memory_size": 50, "lr": 1e-3, **(DEEP | {"max_epochs": 100})}],
-    # AKT at the paper's size (d_model 256, d_ff 1024, head 512) costs ~4x more per row on
-    # CPU; half width keeps 8 heads and the architecture (see benchmarks/README.md).
-    "akt": [{"d_model": 128, "d_ff": 512, "final_fc_dim": 256, "lr": 1e-3, **DEEP}],
-}
-# Many-skill datasets: the online query (issue 4: mastery of every skill + next item, CPU p99
-# <= 5 ms) costs one attention read per skill, so for datasets with more than MANY_SKILLS skills
-# the candidates are only sizes whose query meets that budget, measured by
-# kt_support/latency.py on an untrained network of the size with 1223 skills (latency does not
-# depend on the weights); among them the best valid AUC is kept, as everywhere (never the test
-# fold). The default sizes measured 7-58 ms at 1223 skills (statics) and 1-6 ms at 100-110.
-MANY_SKILLS = 500
-AKT_COMPACT = {
-    "d_model": 32,
-    "n_heads": 1,
-    "d_ff": 64,
-    "final_fc_dim": 32,
-    "final_fc_dim2": 32,
-    "max_len": 64,
-}
-AKT_COMPACT_TRAINED = {**AKT_COMPACT, "lr": 3e-3, **(DEEP | {"max_epochs": 60})}
-COMPACT_CANDIDATES: dict[str, list[dict[str, Any]]] = {
-    "sakt": [
-        {"d_model": 64, "n_heads": 4, "lr": 1e-3, **DEEP},
-        {"d_model": 64, "n_heads": 2, "lr": 1e-3, **DEEP},
-        {"d_model": 64, "n_heads": 4, "lr": 1e-3, "residual": "interaction", **DEEP},
-        {"d_model": 64, "n_heads": 2, "lr": 1e-3, "residual": "interaction", **DEEP},
-        # heavy dropout: 1223 skills on 333 learners overfit (fold-1 valid AUC 0.773 at dropout
-        # 0.2 -> 0.814 at 0.85; grid in benchmarks/README.md); slower to converge, 60 epochs
-        {"d_model": 64, "n_heads": 4, "lr": 3e-3, "dropout": 0.85, **(DEEP | {"max_epochs": 60})},
-        {"d_model": 64, "n_heads": 2, "lr": 3e-3, "dropout": 0.8, **(DEEP | {"max_epochs": 60})},
-    ],
-    # 50 epochs: the d 32 setting was still improving at 30 (~6 s per epoch)
-    "simplekt": [
-        {
-            "d_model": 64,
-            "n_heads": 2,
-            "d_ff": 128,
-            "final_fc_dim": 64,
-            "n_blocks": 1,
-            "lr": 1e-3,
-            **(DEEP | {"max_epochs": 50}),
-        },
-        {
-            "d_model": 32,
-            "n_heads": 2,
-            "d_ff": 64,
-            "final_fc_dim": 64,
-            "lr": 1e-3,
-            **(DEEP | {"max_epochs": 50}),
-        },
-    ],
-    # monotonic attention costs ~15 element-wise passes per (skill, head, history row): one
-    # head and a 64-row window (the state holds 32-63 rows) are needed to fit the budget, also
-    # with the window full (63 rows: p99 3.6 ms). Not within it: d_ff 128 and a 64-wide head
-    # (5.2 ms with 63 rows), the 100-row window (6.1-6.5 ms), d 64 (5.7-7.1), 2 heads. The
-    # second and third: the same size trained harder and regularised more (fold-1 valid AUC
-    # 0.815 -> 0.822; grid in benchmarks/README.md). Then the same two from seeds 1 and 2
-    # (restarts, best on valid as for every candidate): at this size a fit takes about a minute
-    # and the seed moves fold-1 valid AUC by about 0.002, as much as the dropout or weight
-    # decay settings tried around it.
-    "akt": [
-        {**AKT_COMPACT, "lr": 1e-3, **DEEP},
-        *(AKT_COMPACT_TRAINED | {"dropout": dropout} for dropout in (0.2, 0.3)),
-        *(
-            AKT_COMPACT_TRAINED | {"dropout": dropout, "seed": seed}
-            for seed in (1, 2)
-            for dropout in (0.2, 0.3)
-        ),
-    ],
-}
-
-
-# AKT's all-skill query runs its monotonic attention's element-wise passes over every (skill,
-# head, history row) and that work sets its cost (kt_support/latency.py, quiet machine, query
-# p99): 100 skills x 8 heads x 200 rows = 160k -> 4.40 ms, 110 x 8 x 200 = 176k -> 5.21 ms
-# (over the 5 ms budget), 1223 x 1 x 64 = 78k -> 2.38 ms. Candidates above this work get half
-# the heads (same width) until they fit.
-MONOTONIC_WORK = 160_000
-
-
-def within_monotonic_work(params: dict[str, Any], n_skills: int) -> dict[str, Any]:
-    """``params`` with AKT's heads halved until skills x heads x window <= MONOTONIC_WORK."""
-    given = int(params.get("n_heads", model_class("akt").default_params()["n_heads"]))
-    heads, window = given, int(params.get("max_len", MAX_LEN))
-    while heads > 1 and n_skills * heads * window > MONOTONIC_WORK:
-        heads //= 2
-    return params if heads == given else {**params, "n_heads": heads}
-
-
-def candidates(name: str, n_skills: int) -> list[dict[str, Any]]:
-    """The configurations tried for ``name`` on a dataset of ``n_skills`` skills (best on valid
-    kept): the compact sizes within the online budget when there are more than MANY_SKILLS;
-    AKT's heads within MONOTONIC_WORK."""
-    if n_skills > MANY_SKILLS and name in COMPACT_CANDIDATES:
-        return COMPACT_CANDIDATES[name]
-    if name == "akt":
-        fitted = [within_monotonic_work(c, n_skills) for c in CANDIDATES[name]]
-        return CANDIDATES[name] if fitted == CANDIDATES[name] else fitted
-    return CANDIDATES[name]
-
 
 QUICK = {
     "max_epochs": 2,
@@ -286,7 +155,7 @@ def run_ours(name: str, fold: KTFold, quick: bool, max_epochs: int | None = None
         out["params"].pop("checkpoint_path", None)
         out["train_s"] = result.seconds  # the selected setting, over resumed sessions
         stale = result.epochs - result.best_epoch
-        if result.epochs >= out["params"]["max_epochs"] and stale <= DEEP["patience"]:
+        if result.epochs >= out["params"]["max_epochs"] and stale <= model.patience:
             out["note"] = (
                 f"stopped at the {result.epochs}-epoch budget before early stopping "
                 f"(best valid epoch {result.best_epoch}): not converged"
