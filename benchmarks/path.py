@@ -19,7 +19,7 @@ Per seed, one simulated world (default ``SimulatorConfig``: 20 skills in 4 layer
 Hyper-parameters of our policy and of the miner were chosen on seeds 100+ (``--tune``), never
 on the reported seeds. Reported: mean ± 95 % CI over seeds.
 
-    .venv/bin/python benchmarks/path.py --jobs 5   # 5 seeds × 100 learners × 100 steps
+    .venv/bin/python benchmarks/path.py --jobs 2   # 10 seeds × 100 learners × 100 steps
     .venv/bin/python benchmarks/path.py --quick    # 2 seeds × 60 learners × 60 steps
 
 Writes benchmarks/results/path.json (``gain_ratio_vs_curriculum``, ``gain_ratio_vs_oracle``,
@@ -455,7 +455,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="seeds run in parallel processes")
     args = parser.parse_args()
     quick = args.quick
-    n_seeds = args.seeds or (2 if quick else 5)
+    n_seeds = args.seeds or (2 if quick else 10)
     n = args.learners or (60 if quick else 100)
     steps = args.steps or (60 if quick else 100)
     hist = (200, 200) if quick else (500, 300)
