@@ -484,6 +484,8 @@ def main() -> None:
         steps=steps,
         hist=hist,
         seconds=time.perf_counter() - started,
+        flags="".join(f" {f}" for f, on in (("--quick", quick), ("--tune", args.tune)) if on)
+        + (f" --jobs {args.jobs}" if args.jobs > 1 else ""),
     )
 
 
@@ -496,6 +498,7 @@ def write_results(
     steps: int,
     hist: tuple[int, int],
     seconds: float,
+    flags: str = "",
 ) -> None:
     table: dict[str, dict[str, Any]] = {}
     for name in POLICIES:
@@ -584,8 +587,7 @@ def write_results(
         "the precedence statistic itself limit mining. Mining uses BKT snapshots every "
         f"{SNAPSHOT_EVERY} answers plus co-tagged items.",
         "",
-        f"Rerun: `.venv/bin/python benchmarks/path.py{' --quick' if quick else ''}` "
-        f"({seconds / 60:.1f} min).",
+        f"Rerun: `.venv/bin/python benchmarks/path.py{flags}` ({seconds / 60:.1f} min).",
     ]
     (out / f"{name}.md").write_text("\n".join(lines) + "\n")
     (out / f"{name}.svg").write_text(path_figure(table, ours=OURS, targets=TARGETS))
