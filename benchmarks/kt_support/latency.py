@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,12 +28,62 @@ def _p(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values) * 1e3, q))
 
 
-def measure(model: Any, test: list[InteractionSequence], repeats: int = 300) -> dict[str, float]:
+# a query's typical matrix product: 110 candidate skills (assist2009) x d_model 128 -> 256
+PROBE_SHAPE = (110, 128, 256)
+
+
+def _gflops(product: Any, flops: int, calls: int = 20, samples: int = 15) -> float:
+    """Median GFLOP/s of ``product()`` over ``samples`` timings of ``calls`` calls."""
+    product()  # warm-up
+    times = []
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            product()
+        times.append((time.perf_counter() - t0) / calls)
+    return flops / float(np.median(times)) / 1e9
+
+
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``; ``"unknown"`` elsewhere)."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+    except OSError:  # pragma: no cover - not Linux
+        return "unknown"
+    names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    return names[0] if names else "unknown"
+
+
+def host_speed() -> dict[str, Any]:
+    """How fast this host runs what a query spends its time on: single-thread GFLOP/s of
+    torch's ``F.linear`` at :data:`PROBE_SHAPE`, and the CPU model.
+
+    Stored beside every latency measure, so measures from different hosts (or one host at
+    different moments) can be compared: a query's p99 scales with the torch figure.
+    """
+    import torch
+    import torch.nn.functional as F  # noqa: N812
+
+    m, k, n = PROBE_SHAPE
+    gen = torch.Generator().manual_seed(0)
+    x, w, b = torch.randn(m, k, generator=gen), torch.randn(n, k, generator=gen), torch.zeros(n)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.inference_mode():
+            torch_gflops = _gflops(lambda: F.linear(x, w, b), 2 * m * k * n)
+    finally:
+        torch.set_num_threads(threads)
+    return {"cpu": cpu_model(), "torch_linear_gflops": round(torch_gflops, 1)}
+
+
+def measure(model: Any, test: list[InteractionSequence], repeats: int = 300) -> dict[str, Any]:
     """p50/p99 (ms, wall and thread CPU time) of: query = ``mastery(state)`` (every skill) +
     ``predict_next`` on a state holding a 200-row history; update = ``update(state, event)``
     over a stream of ``repeats`` updates starting from that state (the history's rows again,
     in order), so that windowed models pay their window maintenance at its real frequency
-    (torch: 1 thread)."""
+    (torch: 1 thread); ``host``: :func:`host_speed` just before."""
+    host = host_speed()
     try:
         import torch
 
@@ -87,4 +138,5 @@ def measure(model: Any, test: list[InteractionSequence], repeats: int = 300) -> 
         "load_1min": os.getloadavg()[0],
         "history_rows": HISTORY - 1,
         "n_skills": len(model.mastery(state)),
+        "host": host,
     }
