@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.kt import make_model
+from models.kt.deep.akt import AKT
 
 MAX_LEN = 200  # the protocol's chunk length, so every deep model's window
 THREADS = None  # models.kt.deep.trainer.default_threads(): free cores, 1 on a busy machine
@@ -124,7 +124,7 @@ MONOTONIC_WORK = 160_000
 
 def within_monotonic_work(params: dict[str, Any], n_skills: int) -> dict[str, Any]:
     """``params`` with AKT's heads halved until skills x heads x window <= MONOTONIC_WORK."""
-    given = int(params.get("n_heads", make_model("akt").get_params()["n_heads"]))
+    given = int(params.get("n_heads", AKT.default_params()["n_heads"]))
     heads, window = given, int(params.get("max_len", MAX_LEN))
     while heads > 1 and n_skills * heads * window > MONOTONIC_WORK:
         heads //= 2

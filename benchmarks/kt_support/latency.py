@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,20 @@ def _gflops(product: Any, flops: int, calls: int = 20, samples: int = 15) -> flo
     return flops / float(np.median(times)) / 1e9
 
 
+@contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """torch on one thread inside the block (as a serving worker runs a request), the caller's
+    thread count restored after it."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def cpu_model() -> str:
     """The CPU's model name (``/proc/cpuinfo``; ``"unknown"`` elsewhere)."""
     try:
@@ -67,13 +83,8 @@ def host_speed() -> dict[str, Any]:
     m, k, n = PROBE_SHAPE
     gen = torch.Generator().manual_seed(0)
     x, w, b = torch.randn(m, k, generator=gen), torch.randn(n, k, generator=gen), torch.zeros(n)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.inference_mode():
-            torch_gflops = _gflops(lambda: F.linear(x, w, b), 2 * m * k * n)
-    finally:
-        torch.set_num_threads(threads)
+    with one_torch_thread(), torch.inference_mode():
+        torch_gflops = _gflops(lambda: F.linear(x, w, b), 2 * m * k * n)
     return {"cpu": cpu_model(), "torch_linear_gflops": round(torch_gflops, 1)}
 
 
@@ -84,18 +95,10 @@ def measure(model: Any, test: list[InteractionSequence], repeats: int = 300) -> 
     in order), so that windowed models pay their window maintenance at its real frequency
     (torch: 1 thread); ``host``: :func:`host_speed` just before."""
     host = host_speed()
-    try:
-        import torch
-
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-    except ImportError:  # pragma: no cover
-        torch = None  # type: ignore[assignment]
     hist = _history(test)
     prefix = InteractionSequence(
         hist.skills[:-1], hist.correct[:-1], None if hist.problems is None else hist.problems[:-1]
     )
-    state = model.state_from_history(prefix)
     skill = int(hist.skills[-1])
     problem = None if hist.problems is None else int(hist.problems[-1])
     events = [
@@ -107,22 +110,22 @@ def measure(model: Any, test: list[InteractionSequence], repeats: int = 300) -> 
             strict=True,
         )
     ]
-    model.mastery(state)  # warm-up (lazy tables, allocator)
-    query, update, query_cpu, update_cpu = [], [], [], []
-    streamed = state
-    for i in range(repeats):
-        t0, c0 = time.perf_counter(), time.thread_time()
-        model.mastery(state)
-        model.predict_next(state, [skill], problem)
-        t1, c1 = time.perf_counter(), time.thread_time()
-        streamed = model.update(streamed, events[i % HISTORY])
-        t2, c2 = time.perf_counter(), time.thread_time()
-        query.append(t1 - t0)
-        update.append(t2 - t1)
-        query_cpu.append(c1 - c0)
-        update_cpu.append(c2 - c1)
-    if torch is not None:
-        torch.set_num_threads(threads)
+    with one_torch_thread():
+        state = model.state_from_history(prefix)
+        model.mastery(state)  # warm-up (lazy tables, allocator)
+        query, update, query_cpu, update_cpu = [], [], [], []
+        streamed = state
+        for i in range(repeats):
+            t0, c0 = time.perf_counter(), time.thread_time()
+            model.mastery(state)
+            model.predict_next(state, [skill], problem)
+            t1, c1 = time.perf_counter(), time.thread_time()
+            streamed = model.update(streamed, events[i % HISTORY])
+            t2, c2 = time.perf_counter(), time.thread_time()
+            query.append(t1 - t0)
+            update.append(t2 - t1)
+            query_cpu.append(c1 - c0)
+            update_cpu.append(c2 - c1)
     return {
         "query_p50_ms": _p(query, 50),
         "query_p99_ms": _p(query, 99),
