@@ -149,6 +149,7 @@ def test_restart_under_load_answers_503_fast_and_recovers_within_the_pool_bound(
         assert server.proc is not None
         os.kill(server.proc.pid, signal.SIGINT)  # fast shutdown: sessions terminated
         server.proc.wait(timeout=30)
+        gone_at = time.monotonic()  # a loaded host can take a while to terminate sessions
         time.sleep(3)
         restart_at = time.monotonic()
         restarted = start_postgres(workdir, port=server.port)
@@ -161,7 +162,7 @@ def test_restart_under_load_answers_503_fast_and_recovers_within_the_pool_bound(
         assert gateway.running and gateway.proc is not None and gateway.proc.pid == pid
 
     before = [a for a in answers if a.at + a.seconds < down_at]
-    during = [a for a in answers if down_at + 0.5 < a.at < restart_at]
+    during = [a for a in answers if gone_at + 0.5 < a.at < restart_at]
     after = [a for a in answers if a.at > up_at + 2]
     odd = [a for a in answers if a.status not in (200, 503)]
     assert not odd, f"unexpected answers {odd[:3]}"
