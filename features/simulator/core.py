@@ -81,6 +81,24 @@ class Core:
             self.config,
         )
 
+    def expected_gains(self, learner: int) -> FloatArray:
+        """Expected knowledge gain of answering each item now, summed over its skills.
+
+        The expectation of :func:`dynamics.learning_gain` over the response (correct with the
+        item's true probability) for one learner at their clock.
+        """
+        knowledge = self.population.knowledge(np.array([learner]))
+        p = self.item_probabilities(learner)
+        gate = dynamics.prerequisite_gate(knowledge, self.graph, self.config)[0]
+        rate = self.skill_rates * self.population.speed[learner]
+        per_skill = rate * gate * (1.0 - knowledge[0])
+        skills = self.bank.skills
+        per_item = np.where(skills >= 0, per_skill[np.maximum(skills, 0)], 0.0).sum(axis=1)
+        feedback = p + (1.0 - p) * self.config.wrong_answer_learning
+        return np.asarray(
+            per_item * dynamics.zpd_multiplier(p, self.config) * feedback, dtype=np.float64
+        )
+
     def practice(
         self, learners: IntArray, items: IntArray, now: FloatArray
     ) -> tuple[FloatArray, npt.NDArray[np.bool_]]:

@@ -91,6 +91,11 @@ class LearnerSimulator:
         """True success probability of every item (aligned with :attr:`items`), no state change."""
         return self._core.item_probabilities(self._learner(learner_id))
 
+    def expected_gains(self, learner_id: str) -> FloatArray:
+        """Expected knowledge gain of answering each item now (aligned with :attr:`items`,
+        summed over the item's skills), no state change: what an oracle policy maximises."""
+        return self._core.expected_gains(self._learner(learner_id))
+
     def attempt(self, learner_id: str, item_id: str, *, at: datetime | None = None) -> bool:
         """Sample a response, learn from it and return whether it was correct.
 

@@ -156,6 +156,26 @@ def test_items_near_the_learners_level_teach_more() -> None:
     assert compared >= 10
 
 
+def test_expected_gains_match_the_mean_gain_of_an_answer() -> None:
+    """``expected_gains`` is the response-averaged gain that ``attempt`` then realises."""
+    sim = _sim(n_learners=3)
+    learner = sim.learner_ids[1]
+    expected = sim.expected_gains(learner)
+    assert expected.shape == (len(sim.items),) and np.all(expected >= 0)
+    np.testing.assert_array_equal(sim.expected_gains(learner), expected)  # no state change
+    two_skill = next(i for i, item in enumerate(sim.items) if len(item.skill_ids) == 2)
+    for index in (int(np.argmax(expected)), two_skill):
+        item = sim.items[index]
+        before = sim.mastery(learner)
+        gains = []
+        for key in range(400):
+            world = sim.fork(key)
+            world.attempt(learner, item.id)
+            after = world.mastery(learner)
+            gains.append(sum(after[s] - before[s] for s in item.skill_ids))
+        assert np.mean(gains) == pytest.approx(expected[index], rel=0.1)
+
+
 def test_forgetting_lowers_mastery_after_a_long_gap() -> None:
     sim = _sim()
     root = sim.skills[0]
