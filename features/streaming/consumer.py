@@ -17,7 +17,6 @@ under ``group_id`` for lag monitoring.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import threading
@@ -35,7 +34,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from features.streaming.metrics import BATCH_SECONDS, BATCHES, CONSUMER_LAG
+from features.streaming.metrics import BATCH_SECONDS, BATCHES, CONSUMER_LAG, forget_lag
 from learnloop.settings import KafkaSettings
 
 logger = logging.getLogger(__name__)
@@ -284,6 +283,5 @@ class BatchConsumer:
         if self.on_revoke is not None:
             self.on_revoke(partitions)
         for p in partitions:
-            with contextlib.suppress(KeyError):  # KeyError: never reported a lag for it
-                CONSUMER_LAG.remove(self.group_id, p.topic, str(p.partition))
+            forget_lag(self.group_id, p.topic, p.partition)
         self.assignment = []

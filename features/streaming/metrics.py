@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+
 from prometheus_client import Counter, Gauge, Histogram
 
 PRODUCED = Counter(
@@ -35,3 +38,16 @@ BATCH_SECONDS = Histogram(
     ["group"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+
+
+def forget_lag(group: str, topic: str, partition: int) -> None:
+    """Stop reporting a partition's lag (after a rebalance its new owner reports it).
+
+    Importing ``feast.metrics`` sets ``PROMETHEUS_MULTIPROC_DIR`` for the whole process, and
+    prometheus_client then warns on every ``remove``. ``/metrics`` exports this process's own
+    registry, from which the series is removed all the same, so that warning is silenced here.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Removal of labels", UserWarning)
+        with contextlib.suppress(KeyError):  # older prometheus_client: never reported
+            CONSUMER_LAG.remove(group, topic, str(partition))

@@ -14,6 +14,7 @@ No AWS call happens here: the session has its default bucket set and no local co
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -281,10 +282,12 @@ def compile_pipeline(settings: Settings, *, offline: bool = True) -> Pipeline:
     sess = session(settings)
     params = _parameters(settings)
     built: dict[str, Any] = {}
-    for spec in STEPS:
-        make = _training_step if spec.kind == "training" else _processing_step
-        built[spec.name] = make(spec, built, settings, params, sess)
-    gate, _ = _gate(built, settings, params, sess)
+    with warnings.catch_warnings():  # "no job being started" under a PipelineSession: the point
+        warnings.filterwarnings("ignore", "Running within a PipelineSession", UserWarning)
+        for spec in STEPS:
+            make = _training_step if spec.kind == "training" else _processing_step
+            built[spec.name] = make(spec, built, settings, params, sess)
+        gate, _ = _gate(built, settings, params, sess)
     top_level = [built[s.name] for s in STEPS if s.name != "promote"] + [gate]
     return Pipeline(
         name=settings.sagemaker.pipeline_name,
