@@ -84,20 +84,27 @@ class Core:
     def expected_gains(self, learner: int) -> FloatArray:
         """Expected knowledge gain of answering each item now, summed over its skills.
 
-        The expectation of :func:`dynamics.learning_gain` over the response (correct with the
-        item's true probability) for one learner at their clock.
+        :func:`dynamics.learning_gain` after a correct answer, times the expected feedback
+        (``p + (1 - p) * wrong_answer_learning``), for one learner at their clock.
         """
+        n_items = self.bank.difficulty.size
         knowledge = self.population.knowledge(np.array([learner]))
+        gate = dynamics.prerequisite_gate(knowledge, self.graph, self.config)
+        knowledge, gate = np.repeat(knowledge, n_items, axis=0), np.repeat(gate, n_items, axis=0)
         p = self.item_probabilities(learner)
-        gate = dynamics.prerequisite_gate(knowledge, self.graph, self.config)[0]
-        rate = self.skill_rates * self.population.speed[learner]
-        per_skill = rate * gate * (1.0 - knowledge[0])
-        skills = self.bank.skills
-        per_item = np.where(skills >= 0, per_skill[np.maximum(skills, 0)], 0.0).sum(axis=1)
-        feedback = p + (1.0 - p) * self.config.wrong_answer_learning
-        return np.asarray(
-            per_item * dynamics.zpd_multiplier(p, self.config) * feedback, dtype=np.float64
-        )
+        total = np.zeros(n_items)
+        for skills in self.bank.skills.T:  # an item's first skill, then its second (or -1)
+            has = skills >= 0
+            total[has] += dynamics.learning_gain(
+                knowledge[has],
+                skills[has],
+                rate=self.skill_rates[skills[has]] * self.population.speed[learner],
+                gate=gate[has],
+                p=p[has],
+                correct=np.ones(int(has.sum()), dtype=np.bool_),
+                config=self.config,
+            )
+        return np.asarray(total * (p + (1.0 - p) * self.config.wrong_answer_learning))
 
     def practice(
         self, learners: IntArray, items: IntArray, now: FloatArray
