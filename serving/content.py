@@ -193,12 +193,11 @@ def build_content_index(pack_dir: Path, prerequisites: Mapping[str, Sequence[str
         order = course_order.setdefault(slug, [])
         for lesson in course.lessons:
             for objective in lesson.learning_objectives:
-                if objective.skill.strip():
-                    thresholds.setdefault(objective.skill, float(objective.mastery_threshold))
-                    if objective.skill not in order:
-                        order.append(objective.skill)
-    problems = [p for p in pack.iter_problems() if any(s.strip() for s in p.skills)]
-    named = {s for p in problems for s in p.skills if s.strip()}
+                thresholds.setdefault(objective.skill, float(objective.mastery_threshold))
+                if objective.skill not in order:
+                    order.append(objective.skill)
+    problems = [p for p in pack.iter_problems() if p.skills]
+    named = {s for p in problems for s in p.skills}
     skills = sorted(set(prerequisites) | {p for ps in prerequisites.values() for p in ps} | named)
     skill_pos = {s: i for i, s in enumerate(skills)}
     prereq_map = CachedPrerequisites({s: list(prerequisites.get(s, ())) for s in skills})
@@ -208,7 +207,7 @@ def build_content_index(pack_dir: Path, prerequisites: Mapping[str, Sequence[str
     pre_cols: list[int] = []
     item_course, minutes, content = [], [], []
     for i, problem in enumerate(problems):
-        own = [s for s in problem.skills if s.strip()]
+        own = problem.skills
         rows.extend([i] * len(own))
         cols.extend(skill_pos[s] for s in own)
         parents = {p for s in own for p in prereq_map.parents.get(s, ())} - set(own)

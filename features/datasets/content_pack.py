@@ -10,7 +10,7 @@ only within a course. Attribution (CC BY 4.0) is in :data:`ATTRIBUTION` and per 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,12 @@ ATTRIBUTION = (
     "Project (oatutor.io, github.com/CAHLR/OATutor-Content), CC BY 4.0. Modified: reformatted to "
     "JSON, images omitted."
 )
+
+
+def skill_names(names: Iterable[str]) -> list[str]:
+    """Distinct skill names in first-seen order, blank ones dropped (the pack tags two problems
+    and one lesson objective with an empty skill name)."""
+    return list(dict.fromkeys(name for name in names if name.strip()))
 
 
 class _Loose(BaseModel):
@@ -49,6 +55,11 @@ class Step(_Loose):
     hints: list[str] = Field(default_factory=list)
     skills: list[str] = Field(default_factory=list)
 
+    @field_validator("skills")
+    @classmethod
+    def _named_skills(cls, value: list[str]) -> list[str]:
+        return skill_names(value)
+
 
 class Problem(_Loose):
     """A problem (item) of the content pack."""
@@ -67,7 +78,7 @@ class Problem(_Loose):
     @property
     def skills(self) -> list[str]:
         """Distinct skills of all steps, in order of first appearance."""
-        return list(dict.fromkeys(s for step in self.steps for s in step.skills))
+        return skill_names(s for step in self.steps for s in step.skills)
 
 
 class LearningObjective(_Loose):
@@ -85,6 +96,11 @@ class Lesson(_Loose):
     topics: str | None = None
     learning_objectives: list[LearningObjective] = Field(default_factory=list)
     problem_ids: list[str] = Field(default_factory=list)
+
+    @field_validator("learning_objectives")
+    @classmethod
+    def _named_objectives(cls, value: list[LearningObjective]) -> list[LearningObjective]:
+        return [objective for objective in value if objective.skill.strip()]
 
 
 class Course(_Loose):
@@ -128,9 +144,9 @@ class ContentPack:
 
     @cached_property
     def skills(self) -> dict[str, dict[str, Any]]:
-        """Raw skill records keyed by skill name."""
+        """Raw skill records keyed by skill name (blank names dropped)."""
         data = json.loads((self.root / "skills.json").read_text(encoding="utf-8"))
-        return dict(data["skills"])
+        return {name: record for name, record in data["skills"].items() if name.strip()}
 
     @cached_property
     def courses(self) -> list[Course]:

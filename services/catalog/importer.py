@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from features.datasets.content_pack import ATTRIBUTION, ContentPack
+from features.datasets.content_pack import ATTRIBUTION, ContentPack, skill_names
 from services.catalog import repository
 from services.catalog.models import ContentImport, Course, Item, ItemKind, ItemSkill, Lesson
 from services.catalog.schemas import ImportReport
@@ -201,7 +201,7 @@ def _import_items(
         key = (problem["course"], problem.get("lesson_id", ""))
         lesson, order = lesson_ids.get(key, (None, {}))
         batch.append(_item_row(problem, course_id, lesson, order.get(problem["id"], 10_000)))
-        problem_skills = dict.fromkeys(
+        problem_skills = skill_names(
             s for step in problem.get("steps", []) for s in step.get("skills", [])
         )
         tags.extend({"item_id": item_id(problem["id"]), "skill": s} for s in problem_skills)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow.compute as pc
 import pytest
 
-from features.datasets.content_pack import ContentPack
+from features.datasets.content_pack import ContentPack, skill_names
 from features.datasets.kt_folds import DatasetNotFoundError, load_all_learners, load_fold
 from features.importers import import_kt_dataset, is_kt_dataset_imported
 from features.lake import Lake
@@ -56,7 +57,7 @@ def test_unknown_dataset_lists_known_names(dataset_dir: Path) -> None:
 def test_content_pack_counts(dataset_dir: Path) -> None:
     pack = ContentPack(dataset_dir / "content")
     assert len(pack.problems) == 12_814
-    assert len(pack.skills) == 1_233
+    assert len(pack.skills) == 1_232  # 1,233 names in the file, one of them empty
     assert len(pack.courses) == 18
     assert sum(len(c.lessons) for c in pack.courses) == 626
     algebra = pack.course("OpenStax: College Algebra")
@@ -64,3 +65,18 @@ def test_content_pack_counts(dataset_dir: Path) -> None:
     assert algebra.lessons[0].learning_objectives[0].mastery_threshold == 0.85
     with pytest.raises(KeyError, match="available"):
         pack.course("Underwater Basket Weaving")
+
+
+def test_content_pack_drops_blank_skill_names(dataset_dir: Path) -> None:
+    """Two problems and one lesson objective carry an empty skill name in the pack's files."""
+    pack = ContentPack(dataset_dir / "content")
+    assert "" in json.loads((dataset_dir / "content" / "skills.json").read_text())["skills"]
+    stats = [pack.problems[p] for p in ("ac22d42std1", "a8802f1std1")]
+    assert [p.skills for p in stats] == [
+        ["two_population_means_with_unknown_standard_deviations", "degrees_of_freedom"]
+    ] * 2
+    lessons = [lesson for course in pack.courses for lesson in course.lessons]
+    objectives = [o for lesson in lessons for o in lesson.learning_objectives]
+    assert objectives and all(o.skill.strip() for o in objectives)
+    assert all(name.strip() for name in pack.skills)
+    assert skill_names(["a", " ", "b", "a", ""]) == ["a", "b"]
