@@ -42,6 +42,7 @@ PHRASES: dict[str, Any] = {
     "needed_for": lambda r: f"Needed for {_skills(r)}.",
     "gain_per_minute": lambda r: "Good learning gain for the time it takes.",
     "no_content": lambda r: f"No practice content for {r.get('skill')} yet.",
+    "also_practises": lambda r: f"Its exercises also practise {_skills(r)}.",
     "capped": lambda r: (
         f"A long stretch: {r.get('items')} items are expected to bring it to "
         f"{_pct(r.get('expected_mastery'))}, short of the {_pct(r.get('threshold'))} to master it."

@@ -215,7 +215,7 @@ class PathPlanner(SkillPolicy):
         n = max(
             1, min(math.ceil(math.log(remaining) / math.log(1.0 - rate)), self.max_items_per_skill)
         )
-        items = self._choose_items(state, skill, n)
+        items, also = self._choose_items(state, skill, n)
         minutes = sum(self.catalog.items[i].minutes for i in items) if items else float(n)
         end = 1.0 - (1.0 - start) * (1.0 - rate) ** n
         prereqs = list(self.prerequisites.parents[skill])
@@ -226,6 +226,8 @@ class PathPlanner(SkillPolicy):
         reasons.append({"code": "gain_per_minute", "value": round(gain / minutes, 6)})
         if not items:
             reasons.append({"code": "no_content", "skill": skill})
+        if also:
+            reasons.append({"code": "also_practises", "skills": also})
         if end < threshold:
             reasons.append(
                 {
@@ -245,21 +247,35 @@ class PathPlanner(SkillPolicy):
             reasons,
         )
 
-    def _choose_items(self, state: LearnerState, skill: str, n: int) -> list[str]:
-        """``n`` items for the skill, closest to the ZPD target first (repeats if too few)."""
-        pool = [
-            i
-            for i in self.catalog.for_skill(skill)
-            if all(s == skill or s in self.prerequisites.ancestors(skill) for s in i.skills)
-        ]
+    def _choose_items(self, state: LearnerState, skill: str, n: int) -> tuple[list[str], list[str]]:
+        """``n`` items for the skill, closest to the ZPD target first (repeats if too few), and
+        the skills beyond the skill and its ancestors that they also practise.
+
+        Items practising nothing but the skill and its ancestors come first. A skill without
+        such items (its content always comes with another skill) gets the items whose other
+        skills are ready at this point of the path, i.e. need no prerequisite outside the
+        skill and its ancestors; fewest other skills first.
+        """
+        covered = self.prerequisites.ancestors(skill) | {skill}
+        tagged = self.catalog.for_skill(skill)
+        pool = [i for i in tagged if covered.issuperset(i.skills)]
         if not pool:
-            return []
+            pool = [
+                i
+                for i in tagged
+                if all(covered.issuperset(self.prerequisites.parents.get(s, ())) for s in i.skills)
+            ]
+        if not pool:
+            return [], []
 
-        def distance(item: ContentItem) -> tuple[float, str]:
-            return (abs(self.estimator.p_correct(state, item) - self.target), item.id)
+        def rank(item: ContentItem) -> tuple[int, float, str]:
+            extra = len(set(item.skills) - covered)
+            return (extra, abs(self.estimator.p_correct(state, item) - self.target), item.id)
 
-        ordered = sorted(pool, key=distance)
-        return [ordered[i % len(ordered)].id for i in range(n)]
+        ordered = sorted(pool, key=rank)
+        chosen = [ordered[i % len(ordered)] for i in range(n)]
+        also = sorted({s for item in chosen for s in item.skills} - covered)
+        return [item.id for item in chosen], also
 
     def replan(self, path: LearningPath, state: LearnerState | Mapping[str, float]) -> LearningPath:
         """A fresh plan for the same goals and budget from the learner's current mastery."""

@@ -143,6 +143,38 @@ def test_replan_when_mastery_changes() -> None:
     assert again.skills == ["addition", "multiplication"] and again.goals == path.goals
 
 
+def test_a_skill_taught_only_with_another_skill_gets_items_whose_other_skills_are_ready() -> None:
+    """No item practises `addition` alone: the ones that also practise `shapes` (ready: its
+    prerequisite `counting` comes first) are used; the ones with `area` (needs `shapes`) not."""
+    prereqs = {"counting": [], "addition": ["counting"], "shapes": ["counting"], "area": ["shapes"]}
+    catalog = Catalog(
+        [
+            ContentItem("count-1", ("counting",), minutes=2.0),
+            ContentItem("add-area-1", ("addition", "area"), minutes=2.0),
+            ContentItem("add-shapes-1", ("addition", "shapes"), minutes=3.0),
+            ContentItem("add-shapes-2", ("addition", "shapes", "counting"), minutes=3.0),
+        ]
+    )
+    path = PathPlanner(prereqs, catalog, PriorEstimator(), mastery_threshold=0.8).plan(
+        {}, ["addition"]
+    )
+    assert path.skills == ["counting", "addition"]
+    counting, addition = path.steps
+    assert set(counting.items) == {"count-1"}  # only-counting items exist: no co-tagged ones
+    assert set(addition.items) == {"add-shapes-1", "add-shapes-2"}
+    assert addition.minutes == 3.0 * len(addition.items)
+    assert {"code": "also_practises", "skills": ["shapes"]} in addition.reasons
+    assert all(r["code"] not in {"no_content", "also_practises"} for r in counting.reasons)
+    # nothing ready: `area` needs `shapes`, which is not on the way to `addition`
+    alone = Catalog([ContentItem("add-area-1", ("addition", "area"))])
+    step = (
+        PathPlanner(prereqs, alone, PriorEstimator(), mastery_threshold=0.8)
+        .plan({"counting": 0.9}, ["addition"])
+        .steps[0]
+    )
+    assert step.items == () and {"code": "no_content", "skill": "addition"} in step.reasons
+
+
 def test_unknown_goal_is_a_clear_error_with_suggestions() -> None:
     with pytest.raises(
         UnknownGoalError, match=r"unknown goal skill 'multiplcation'; did you mean: multiplication"
@@ -169,7 +201,11 @@ def test_property_every_plan_is_a_valid_topological_order(
     dag: dict[str, list[str]], data: st.DataObject
 ) -> None:
     skills = list(dag)
-    catalog = Catalog([ContentItem(f"{s}-item", (s,)) for s in skills])
+    pairs = data.draw(st.lists(st.tuples(st.sampled_from(skills), st.sampled_from(skills))))
+    catalog = Catalog(
+        [ContentItem(f"{s}-item", (s,)) for s in skills if data.draw(st.booleans())]
+        + [ContentItem(f"{a}-{b}-{i}", (a, b)) for i, (a, b) in enumerate(pairs) if a != b]
+    )
     mastery = {s: data.draw(st.floats(0, 1)) for s in skills}
     goals = data.draw(st.lists(st.sampled_from(skills), min_size=1, max_size=3))
     budget = data.draw(st.one_of(st.none(), st.floats(1, 50)))
@@ -181,6 +217,11 @@ def test_property_every_plan_is_a_valid_topological_order(
     for step in path.steps:  # each prerequisite is mastered or planned earlier
         earlier = set(path.skills[: path.skills.index(step.skill)])
         assert all(mastery[p] >= 0.7 or p in earlier for p in dag[step.skill])
+        # an item needs nothing beyond the step's skill and what that skill builds on
+        covered = dag_map.ancestors(step.skill) | {step.skill}
+        for item in (catalog.items[i] for i in step.items):
+            assert step.skill in item.skills
+            assert all(covered.issuperset(dag[s]) for s in item.skills)
     assert len(set(path.skills)) == len(path.skills)
     # reached goals: mastered already, or planned with every needed step up to its threshold
     for goal in path.reached_goals:
