@@ -1,10 +1,11 @@
 """SQLite state of a feature consumer group: learner aggregates, mastery times, the ids of
-events already applied (per UTC day) and the applied offsets, committed in one transaction."""
+events already applied (per UTC day) and the applied offsets, committed in one transaction;
+plus the id of each topic those offsets were read from."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from features.feature_repo.aggregates import LearnerActivity
@@ -18,6 +19,8 @@ CREATE TABLE IF NOT EXISTS seen (day INTEGER NOT NULL, ids BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS seen_day ON seen (day);
 CREATE TABLE IF NOT EXISTS applied (topic TEXT, partition INTEGER, next_offset INTEGER NOT NULL,
     PRIMARY KEY (topic, partition)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS topic_ids (topic TEXT PRIMARY KEY, topic_id TEXT NOT NULL)
+    WITHOUT ROWID;
 """
 CHUNK = 500
 
@@ -36,6 +39,28 @@ class StateStore:
     def applied(self) -> dict[tuple[str, int], int]:
         rows = self.db.execute("SELECT topic, partition, next_offset FROM applied")
         return {(t, p): o for t, p, o in rows}
+
+    def follow(self, ids: Mapping[str, str]) -> list[str]:
+        """Tie the applied offsets to the topics' current broker ids (``topic -> id``); return
+        the topics whose offsets were forgotten because their id changed.
+
+        A topic with a new id is a new log that starts again at offset 0 (deleted and created
+        again, or held by an embedded in-memory broker that restarted): the offsets applied
+        from the old log would skip as many of its messages. Events the new log replays are
+        still deduplicated by id. A topic seen for the first time keeps its offsets.
+        """
+        stored = dict(self.db.execute("SELECT topic, topic_id FROM topic_ids"))
+        replaced = sorted(topic for topic, id_ in ids.items() if stored.get(topic, id_) != id_)
+        db = self.db
+        db.execute("BEGIN")
+        try:
+            db.executemany("DELETE FROM applied WHERE topic = ?", [(t,) for t in replaced])
+            db.executemany("INSERT OR REPLACE INTO topic_ids VALUES (?, ?)", list(ids.items()))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return replaced
 
     def seen_on(self, day: int) -> set[bytes]:
         """Ids (16-byte UUIDs) of events of UTC day ``day`` already applied (cached per day)."""

@@ -56,7 +56,13 @@ from features.streaming.producer import (
     EventProducer,
     OutgoingMessage,
 )
-from features.streaming.topics import TopicSpec, dead_letter_topic, ensure_topics, platform_topics
+from features.streaming.topics import (
+    TopicSpec,
+    dead_letter_topic,
+    ensure_topics,
+    platform_topics,
+    topic_ids,
+)
 
 __all__ = [
     "REASON_HEADER",
@@ -82,5 +88,6 @@ __all__ = [
     "parse_learning_bytes",
     "parse_progress_bytes",
     "platform_topics",
+    "topic_ids",
     "tune_gc",
 ]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaError, KafkaException, TopicCollection
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from learnloop.settings import KafkaSettings
 
 logger = logging.getLogger(__name__)
+NULL_TOPIC_ID = "AAAAAAAAAAAAAAAAAAAAAA"  # the null UUID in base64: a broker without topic ids
 
 
 @dataclass(frozen=True)
@@ -91,3 +93,25 @@ def ensure_topics(
                 spec.partitions,
             )
     return counts
+
+
+def topic_ids(
+    kafka: KafkaSettings, topics: Sequence[str], *, timeout: float = 10.0
+) -> dict[str, str]:
+    """The broker's id of each topic (KIP-516: a topic deleted and created again, or held by an
+    in-memory broker that restarted, gets a new id while its offsets start again at 0).
+
+    Topics the broker cannot describe, or describes without an id, are left out.
+    """
+    admin = AdminClient(dict(kafka.client_config()))
+    futures = admin.describe_topics(TopicCollection(list(topics)), request_timeout=timeout)
+    ids = {}
+    for name, future in futures.items():
+        try:
+            found = str(future.result(timeout=timeout).topic_id or "")
+        except KafkaException as exc:
+            logger.warning("cannot describe topic %s: %s", name, exc)
+            continue
+        if found and found != NULL_TOPIC_ID:
+            ids[name] = found
+    return ids

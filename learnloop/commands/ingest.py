@@ -100,13 +100,20 @@ def features_consumer(settings: Settings) -> tuple[Any, Any]:
     from features.feature_repo.consumer import FeatureConsumer
     from features.feature_repo.state import StateStore
     from features.feature_repo.store import apply, open_store
-    from features.streaming import BatchConsumer, tune_gc
+    from features.streaming import BatchConsumer, topic_ids, tune_gc
 
     kafka, ingest = settings.kafka, settings.ingest
+    topics = [kafka.learning_event_topic, kafka.progress_update_topic]
     part = features_slice(settings)
     store = open_store(settings)
     apply(settings, store)
     state = StateStore(settings.state_path / features_state_name(ingest.features_group, part))
+    for topic in state.follow(topic_ids(kafka, topics)):
+        logger.warning(
+            "topic %s is a new log (its broker id changed): reading it from the start; "
+            "events already applied are skipped by id",
+            topic,
+        )
     handler = FeatureConsumer(
         store,
         state,
@@ -117,7 +124,7 @@ def features_consumer(settings: Settings) -> tuple[Any, Any]:
     consumer = BatchConsumer(
         kafka,
         group_id=ingest.features_group,
-        topics=[kafka.learning_event_topic, kafka.progress_update_topic],
+        topics=topics,
         batch_size=ingest.batch_size,
         flush_interval_s=ingest.flush_interval_s,
         partition_slice=part,

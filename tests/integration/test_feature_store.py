@@ -6,6 +6,8 @@
 * Batch: feature tables from the lake → materialize → online item features; point-in-time
   training sets without future leakage.
 * Redis online store (real redis-server) and GDPR erasure.
+* A broker that comes back empty (``make up``'s in-memory broker restarted): the feature
+  consumer reads the new log from its start instead of skipping what it applied from the old one.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from features.lake import Lake, events_to_table, progress_to_table
 from features.sql import query_view
 from features.sql.feature_tables import build_feature_tables
 from features.streaming import BatchConsumer, EventProducer, encode
-from learnloop.localstack import ManagedProcess
+from learnloop.commands.ingest import features_consumer
+from learnloop.localstack import ManagedProcess, free_port, start_broker
 from learnloop.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -229,3 +232,39 @@ def test_redis_online_store_and_erasure(
     result = erase_learner(victim, lake=lake, store=redis_store, state_files=[state])
     assert result["lake_rows"] == 10
     assert victim not in lake.read_events(columns=["learner_id"]).column("learner_id").to_pylist()
+
+
+def test_a_broker_restarted_empty_is_read_from_its_start(tmp_path: Path) -> None:
+    """The state remembers offsets applied from the first broker's log (one partition: 3
+    events of learner a); the broker restarts empty on the same port and the same topics are
+    created again (new topic ids, offsets from 0): learner b's two events must both count,
+    not be skipped as "already applied" below offset 3."""
+    port = free_port()
+
+    def consume_with_a_fresh_broker(workdir: Path, events: list[LearningEvent]) -> Any:
+        broker = start_broker(workdir, port=port)
+        try:
+            kafka = kafka_settings(port, partitions=1, **topics)
+            settings = Settings(data_dir=tmp_path / "data", kafka=kafka)
+            produce_events(kafka, events)
+            consumer, handler = features_consumer(settings)
+            consumer.run(handler, idle_exit_s=2.0)
+            return handler
+        finally:
+            broker.stop()
+
+    suffix = uuid.uuid4().hex[:8]
+    topics = {
+        "learning_event_topic": f"LearningEventStream-{suffix}",
+        "progress_update_topic": f"ProgressUpdateEvent-{suffix}",
+    }
+    a, b = (make_events(n, learners=1) for n in (3, 2))
+    a = [e.model_copy(update={"learner_id": "learner-a"}) for e in a]
+    b = [e.model_copy(update={"learner_id": "learner-b"}) for e in b]
+    first = consume_with_a_fresh_broker(tmp_path / "broker-1", a)
+    assert first.stats.events == 3
+    second = consume_with_a_fresh_broker(tmp_path / "broker-2", b)
+    assert second.stats.events == 2
+    store = open_store(Settings(data_dir=tmp_path / "data"))
+    online = _online(store, ["learner-a", "learner-b"])
+    assert online["event_count"] == [3, 2]
