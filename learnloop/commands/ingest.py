@@ -108,8 +108,11 @@ def features_consumer(settings: Settings) -> tuple[Any, Any]:
     store = open_store(settings)
     apply(settings, store)
     state = StateStore(settings.state_path / features_state_name(ingest.features_group, part))
+    # expected on every start with the embedded in-memory broker; news with a real one
+    level = logging.INFO if kafka.embedded else logging.WARNING
     for topic in state.follow(topic_ids(kafka, topics)):
-        logger.warning(
+        logger.log(
+            level,
             "topic %s is a new log (its broker id changed): reading it from the start; "
             "events already applied are skipped by id",
             topic,
