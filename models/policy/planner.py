@@ -8,8 +8,10 @@ the skills whose prerequisites are mastered or already earlier in the path, so t
 always a valid topological order. With a time budget, steps that do not fit are dropped
 together with everything that depends on them, and the goals they serve are reported as
 unreached; so are goals behind a step capped at ``max_items_per_skill`` before its threshold
-(the step stays in the path, marked ``capped``). Re-plan whenever mastery changes
-(:meth:`PathPlanner.needs_replan`).
+(the step stays in the path, marked ``capped``). A step's exercises practise nothing but its
+skill and what that skill builds on; a skill whose exercises all practise another skill too
+gets those whose other skills are ready at that point (reason ``also_practises``). Re-plan
+whenever mastery changes (:meth:`PathPlanner.needs_replan`).
 """
 
 from __future__ import annotations
