@@ -37,9 +37,12 @@ async def _post(settings: Settings, url: str, body: dict[str, Any], name: str) -
     return Served(response.json())
 
 
-async def recommend(settings: Settings, learner_id: str, course_id: str | None, k: int) -> Served:
-    """RES: the next ``k`` items for the learner, with reasons."""
-    body = {"learner_id": learner_id, "k": k, "course_id": course_id}
+async def recommend(
+    settings: Settings, learner_id: str, course_id: str | None, k: int, history: list[str]
+) -> Served:
+    """RES: the next ``k`` items for the learner, with reasons (``history``: the items the
+    learner answered last, oldest first; RES does not offer them again)."""
+    body = {"learner_id": learner_id, "k": k, "course_id": course_id, "history": history}
     url = f"{settings.res_url}/recommendations"
     return await _post(settings, url, body, "The recommendation service")
 

@@ -104,3 +104,16 @@ def list_responses(session: Session, *, attempt_id: str) -> list[Response]:
 def get_hint_usage(session: Session, *, attempt_id: str, item_id: str) -> HintUsage | None:
     """Hints seen for an item in an attempt."""
     return session.get(HintUsage, (attempt_id, item_id))
+
+
+def recent_content_refs(session: Session, *, learner_id: str, limit: int) -> list[str]:
+    """Content refs of the learner's latest ``limit`` answers that have one, newest first."""
+    query = (
+        select(AssessmentItem.content_ref)
+        .join(Response, Response.item_id == AssessmentItem.id)
+        .join(Attempt, Attempt.id == Response.attempt_id)
+        .where(Attempt.learner_id == learner_id, AssessmentItem.content_ref.is_not(None))
+        .order_by(Response.answered_at.desc(), Response.id.desc())
+        .limit(limit)
+    )
+    return [ref for ref in session.scalars(query) if ref]

@@ -343,3 +343,12 @@ def submit_attempt(session: Session, *, attempt: Attempt, topic: str) -> Attempt
         ),
     )
     return attempt
+
+
+def recently_answered_items(session: Session, *, learner_id: str, limit: int = 50) -> list[str]:
+    """Catalog ids of up to ``limit`` items the learner answered last, each once, oldest first
+    (the ``history`` RES reads a learner's position from and does not repeat); an answer to a
+    step counts for its item (``content_ref`` ``<catalog item>/<step>``)."""
+    refs = repository.recent_content_refs(session, learner_id=learner_id, limit=4 * limit)
+    newest_first = dict.fromkeys(ref.split("/", 1)[0] for ref in refs)
+    return list(newest_first)[:limit][::-1]

@@ -1,6 +1,8 @@
 """``POST /recommendations``: the gateway forwards to RES through a circuit breaker and degrades.
 
-RES answers are forwarded (short timeout). When RES is down, slow, failing or its breaker is
+A request without ``history`` gets the learner's recently answered catalog items (from their
+assessment answers), so that RES knows where the learner is and does not offer those items
+again. RES answers are forwarded (short timeout). When RES is down, slow, failing or its breaker is
 open, the learner still gets a 200: their last good answer (in-process LRU, short-lived), else
 the first items of the requested course in catalog order, flagged ``degraded`` with reason
 ``res_unavailable`` and counted in ``learnloop_gateway_degraded_total``.
@@ -19,11 +21,14 @@ from anyio import to_thread
 from fastapi import APIRouter, Depends, Request
 from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from learnloop.settings import Settings
 from learnloop.web import ProblemError, problem_responses
 from learnloop.web.breaker import CircuitBreaker
+from learnloop.web.dberrors import is_unavailable
 from learnloop.web.security_tls import client_verify
+from services.assessments.service import recently_answered_items
 from services.catalog import repository as catalog
 from services.common.deps import current_principal
 from services.common.platform import Platform
@@ -159,6 +164,19 @@ class ResProxy:
             self._cache.popitem(last=False)
 
 
+def recent_history(platform: Platform, learner_id: str) -> list[str]:
+    """The learner's recently answered catalog items, oldest first (RES ``history``); none
+    while the database is unavailable (RES still answers, from the request alone)."""
+    try:
+        with platform.db.session() as session:
+            return recently_answered_items(session, learner_id=learner_id)
+    except SQLAlchemyError as error:
+        if not is_unavailable(error):
+            raise
+        log.warning("no history for RES: database unavailable (%s)", type(error).__name__)
+        return []
+
+
 def popular_items(platform: Platform, body: RecommendationsRequest) -> list[RecommendedItem]:
     """The course's first items in catalog order (lesson, position), unseen ones first."""
     seen = set(body.history) if body.exclude_seen else set()
@@ -197,6 +215,10 @@ async def recommendations(
     """Forward to RES; if it cannot answer, the last good answer or popular course items,
     flagged ``degraded: true, reason: res_unavailable``."""
     authorize(principal, Action.PROGRESS_READ, body.learner_id)
+    platform: Platform = request.app.state.platform
+    if not body.history:
+        history = await to_thread.run_sync(recent_history, platform, body.learner_id)
+        body = body.model_copy(update={"history": history})
     proxy: ResProxy = request.app.state.res_proxy
     answer = await proxy.ask(body)
     if answer is not None:
@@ -207,7 +229,6 @@ async def recommendations(
         return fallback.model_copy(
             update={"degraded": True, "reason": "res_unavailable", "source": "cache"}
         )
-    platform: Platform = request.app.state.platform
     items = await to_thread.run_sync(popular_items, platform, body)
     DEGRADED.labels("res_unavailable", "popular").inc()
     return RecommendationsAnswer(

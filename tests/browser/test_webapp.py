@@ -226,6 +226,13 @@ def test_learner_flow_keyboard_only(site: dict[str, Any], browser: Any) -> None:
     assert mastery > int(prior.group(1)) / 100  # the answer raised the estimate RES showed
     assert page.locator("figure.chart svg[role=img] rect.bar").count() >= 1
     check_page(page, "learner-mastery", audited)
+
+    # next up again: the exercise just answered is not offered again
+    page.goto(f"{url}/app/learn")
+    offered = page.locator("[data-testid=recommendations] li.card").evaluate_all(
+        "cards => cards.map(c => c.dataset.item)"
+    )
+    assert offered and first["content_ref"].split("/")[0] not in offered, offered
     assert audited == {name: [] for name in audited}, audited
     assert problems == []
 

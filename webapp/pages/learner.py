@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
 from services.common.principal import Role
+from services.gateway.recommendations import recent_history
 from webapp import serving
 from webapp.api import Api, ApiError
 from webapp.charts import PLOT_WIDTH, chart_height, mastery_bars
@@ -55,7 +57,8 @@ async def next_up(request: Request, user: Learner, course: str | None = None) ->
     settings = platform_of(request).settings
     async with Api(request, user.token) as api:
         courses, course_id = await _course(api, request, course)
-        rec = await serving.recommend(settings, user.id, course_id, NEXT_UP)
+        history = await to_thread.run_sync(recent_history, platform_of(request), user.id)
+        rec = await serving.recommend(settings, user.id, course_id, NEXT_UP, history)
         items = (rec.data or {}).get("items", [])
         details = await _titles(api, [i["item_id"] for i in items])
         mine = (await api.get("/progress/me"))["skills"]

@@ -216,3 +216,44 @@ def test_a_learner_may_not_ask_for_another_learner(gateway: Gateway, res: StandI
     assert len(res.calls) == calls
     anonymous = gateway.client.post("/recommendations", json={"learner_id": other_id})
     assert anonymous.status_code == 401
+
+
+def test_without_history_res_gets_the_items_the_learner_answered_last(
+    gateway: Gateway, res: StandInRes
+) -> None:
+    """Two steps of `oat-p1`, one of `oat-p2`, one question with no catalog item: RES gets
+    each catalog item once, in the order of its latest answer; a history sent by the caller
+    is forwarded as it is."""
+    _iid, instructor = gateway.make_user(Role.INSTRUCTOR)
+    refs = ["oat-p1/step-a", "oat-p2/step-a", "oat-p1/step-b", None]
+    items = [
+        {"kind": "single_choice", "prompt": f"Q{n}", "choices": ["a", "b"], "correct": 0}
+        | ({"content_ref": ref} if ref else {})
+        for n, ref in enumerate(refs)
+    ]
+    created = gateway.client.post(
+        "/assessments", json={"title": "Warm-up", "items": items}, headers=instructor
+    )
+    assert created.status_code == 201, created.text
+    learner_id, headers = gateway.make_user()
+    body = {"learner_id": learner_id, "k": 2}
+    gateway.client.post("/recommendations", json=body, headers=headers)
+    assert res.calls[-1]["history"] == []  # nothing answered yet
+
+    attempt = gateway.client.post(
+        f"/assessments/{created.json()['id']}/attempts", headers=headers
+    ).json()
+    for item in created.json()["items"]:  # in order: p1, p2, p1 again, no catalog item
+        answered = gateway.client.post(
+            f"/assessments/attempts/{attempt['id']}/answers",
+            json={"item_id": item["id"], "response": "0"},
+            headers=headers,
+        )
+        assert answered.status_code == 201, answered.text
+    answer = gateway.client.post("/recommendations", json=body, headers=headers)
+    assert answer.status_code == 200 and answer.json()["source"] == "res"
+    assert res.calls[-1]["history"] == ["oat-p2", "oat-p1"]
+
+    own = {**body, "history": ["oat-p9"]}
+    gateway.client.post("/recommendations", json=own, headers=headers)
+    assert res.calls[-1]["history"] == ["oat-p9"]
