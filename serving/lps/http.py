@@ -75,11 +75,11 @@ def create_lps_app() -> FastAPI:
     @router.get(
         "/learners/{learner_id}/paths",
         response_model=PathList,
-        summary="A learner's paths, newest first",
+        summary="A learner's paths, newest first, each with its re-plans",
     )
     async def learner_paths(learner_id: Identifier, request: Request) -> PathList:
-        service = service_of(request)
-        return PathList(data=[path_response(p) for p in service.store.for_learner(learner_id)])
+        stored = service_of(request).store.for_learner(learner_id, with_replans=True)
+        return PathList(data=[path_response(p) for p in stored])
 
     return hosted_app(
         service="lps",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,20 +136,33 @@ class PathStore:
             row = db.execute(select(paths).where(paths.c.path_id == path_id)).mappings().first()
             if row is None:
                 return None
-            log = db.execute(
-                select(replans).where(replans.c.path_id == path_id).order_by(replans.c.id)
-            ).mappings()
-            return self._path(row, [self._replan(r) for r in log])
+            return self._path(row, self._replans(db, [path_id])[path_id])
 
-    def for_learner(self, learner_id: str, limit: int = 20) -> list[StoredPath]:
+    def for_learner(
+        self, learner_id: str, limit: int = 20, *, with_replans: bool = False
+    ) -> list[StoredPath]:
+        """The learner's paths, newest first (``with_replans``: each with its re-plan log)."""
         with self.engine.connect() as db:
-            rows = db.execute(
-                select(paths)
-                .where(paths.c.learner_id == learner_id)
-                .order_by(paths.c.created_at.desc())
-                .limit(limit)
-            ).mappings()
-            return [self._path(r, []) for r in rows]
+            rows = list(
+                db.execute(
+                    select(paths)
+                    .where(paths.c.learner_id == learner_id)
+                    .order_by(paths.c.created_at.desc())
+                    .limit(limit)
+                ).mappings()
+            )
+            ids = [r["path_id"] for r in rows] if with_replans else []
+            logs = self._replans(db, ids)
+            return [self._path(r, logs[r["path_id"]]) for r in rows]
+
+    def _replans(self, db: Any, path_ids: list[str]) -> defaultdict[str, list[dict[str, Any]]]:
+        """Re-plan logs of ``path_ids`` in order, by path id (empty for every other path)."""
+        logs: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+        if path_ids:
+            query = select(replans).where(replans.c.path_id.in_(path_ids)).order_by(replans.c.id)
+            for row in db.execute(query).mappings():
+                logs[row["path_id"]].append(self._replan(row))
+        return logs
 
     def replan(
         self,

@@ -69,6 +69,9 @@ def test_plans_from_res_mastery_and_replans_when_the_learner_is_ahead(
     assert latest["replans"][0]["cause"] == "ahead"
     assert latest["replans"][0]["skill_id"] == first["skill"]
     assert first["skill"] not in [s["skill"] for s in latest["steps"]]
+    listed = httpx.get(f"{stack.lps_url}/learners/{learner}/paths").json()["data"]
+    assert [(p["path_id"], p["version"]) for p in listed] == [(path["path_id"], 2)]
+    assert listed[0]["replans"] == latest["replans"]  # the list shows the log too
 
 
 def test_res_stopped_lps_degrades_opens_the_breaker_and_recovers(
