@@ -47,6 +47,7 @@ def service_modules() -> list[ServiceModule]:
     from services.notifications import app as notifications
     from services.progress import app as progress
     from services.users import app as users
+    from serving.lps import privacy as learning_paths
 
     return [
         users.MODULE,
@@ -58,6 +59,7 @@ def service_modules() -> list[ServiceModule]:
         notifications.MODULE,
         integrations.MODULE,
         data_platform.MODULE,
+        learning_paths.MODULE,
     ]
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     create_engine,
+    delete,
     event,
     insert,
     select,
@@ -199,6 +200,14 @@ class PathStore:
                 )
             )
         return True
+
+    def forget_learner(self, learner_id: str) -> dict[str, int]:
+        """Delete the learner's paths and their re-plan logs (data-subject erasure)."""
+        mine = select(paths.c.path_id).where(paths.c.learner_id == learner_id)
+        with self.engine.begin() as db:
+            logs = db.execute(delete(replans).where(replans.c.path_id.in_(mine))).rowcount
+            count = db.execute(delete(paths).where(paths.c.learner_id == learner_id)).rowcount
+        return {"paths_deleted": count, "replans_deleted": logs}
 
     def active_with_skill(self, learner_id: str, skill_id: str) -> list[StoredPath]:
         """The learner's paths that assumed a mastery for ``skill_id``."""

@@ -28,6 +28,7 @@ from features.streaming import BatchConsumer, EventProducer, encode
 from learnloop.localstack import ManagedProcess, free_port
 from learnloop.settings import Settings
 from learnloop.web.metrics_port import start_metrics_port
+from models.policy import Catalog, ContentItem, PathPlanner, PriorEstimator
 from services.common.data_platform import (
     ConsumerStateSubjectHandler,
     FeatureStoreSubjectHandler,
@@ -36,6 +37,8 @@ from services.common.data_platform import (
 )
 from services.common.principal import Role
 from services.common.subject_export_wsgi import EXPORT_PREFIX, subject_export_app
+from serving.lps.planning import plan_to_dict
+from serving.lps.store import PathStore
 
 pytestmark = pytest.mark.integration
 
@@ -160,6 +163,22 @@ def _learner_with_features(
         partition_cols=PROGRESS_PARTITIONS,
     )
     build_feature_tables(lake, settings.feature_offline_path)  # the batch path, from the lake
+    paths = PathStore(settings.lps_database_url)  # LPS's store: a path each, one re-planned
+    planner = PathPlanner(
+        {"arithmetic": [], "fractions": ["arithmetic"]},
+        Catalog([ContentItem("oat-f/1", ("fractions",))]),
+        PriorEstimator(),
+    )
+    plan = plan_to_dict(planner.plan({"arithmetic": 0.9}, ["fractions"], budget_minutes=30.0))
+    for learner in (user_id, "someone-else"):
+        path = paths.create(
+            learner_id=learner, goals=["fractions"], budget_minutes=30.0, plan=plan,
+            assumed={"arithmetic": [0.9, None]}, served={"source": "res"},
+        )  # fmt: skip
+        paths.replan(
+            path, plan=path.plan, assumed={}, cause="forgot", skill_id="arithmetic",
+            mastery=0.4, previous=0.9, event_id=None,
+        )  # fmt: skip
     return user_id, headers, facts
 
 
@@ -232,6 +251,9 @@ def test_export_contains_every_store(gateway: Gateway, stream_features: Any) -> 
         "rows": [{"skill_id": "arithmetic", "updated_at": update.timestamp.isoformat()}],
         "truncated": False,
     }
+    [path] = stores["learning_paths"]["paths"]["rows"]
+    assert (path["learner_id"], path["goals"], path["version"]) == (user_id, ["fractions"], 2)
+    assert [r["cause"] for r in path["replans"]] == ["forgot"]
     assert "someone-else" not in export.text
 
 
@@ -357,6 +379,7 @@ def test_erasure_fans_out_and_nothing_identifying_remains(
     before = gateway.client.get(f"/users/{user_id}/export", headers=admin).json()["stores"]
     held = {store for store, content in before.items() if _held(content)}
     assert {"users", "catalog", "assessments", "progress", "lake", "feature_store"} <= held
+    assert "learning_paths" in held
 
     erased = gateway.client.delete(f"/users/{user_id}", headers=headers)
     assert erased.status_code == 202, erased.text
@@ -373,6 +396,7 @@ def test_erasure_fans_out_and_nothing_identifying_remains(
     assert stores["lake"]["counts"]["progress_rows_deleted"] == 1
     assert stores["feature_store"]["counts"]["online_rows_deleted"] >= 2
     assert stores["feature_store"]["counts"]["offline_rows_deleted"] == 2
+    assert stores["learning_paths"]["counts"] == {"paths_deleted": 1, "replans_deleted": 1}
 
     dump = _dump_database(gateway)
     for identifying in (user_id, email, facts["name"], facts["name"].split("-")[1]):
@@ -405,6 +429,8 @@ def test_erasure_fans_out_and_nothing_identifying_remains(
     assert other["event_count"][0] is not None and other["mastery"] == [0.3]
     offline = pq.read_table(gateway.platform.settings.feature_offline_path / "skill_mastery")
     assert "someone-else" in offline.column("learner_id").to_pylist()
+    paths = PathStore(gateway.platform.settings.lps_database_url)
+    assert paths.for_learner(user_id) == [] and paths.for_learner("someone-else")
 
 
 def test_erasure_is_idempotent_and_only_for_self_or_admin(gateway: Gateway) -> None:
