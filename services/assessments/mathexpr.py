@@ -14,6 +14,7 @@ import math
 import random
 import re
 from functools import lru_cache
+from tokenize import TokenError
 from typing import Any
 
 MAX_LENGTH = 300
@@ -214,6 +215,8 @@ def _parse_side(text: str) -> Any:
         ZeroDivisionError,
     ) as exc:
         raise ExpressionError(f"cannot read the expression ({type(exc).__name__})") from None
+    except TokenError:  # Python's tokenizer ran out of input inside a bracket
+        raise ExpressionError("unbalanced brackets") from None
 
 
 def _value(expr: Any, point: dict[Any, float]) -> complex | None:

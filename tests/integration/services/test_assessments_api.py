@@ -162,6 +162,7 @@ def test_unreadable_responses_are_422_and_cost_nothing(
     for item, response in (
         (assessment["items"][2], "three"),
         (assessment["items"][4], "import os"),
+        (assessment["items"][4], "2(x+1"),  # an unclosed bracket: was a 500
     ):
         answer = gateway.client.post(
             f"/assessments/attempts/{attempt['id']}/answers",
@@ -227,6 +228,7 @@ def test_authoring_validation_names_fields(gateway: Gateway) -> None:
             "correct must index",
         ),
         ({"kind": "algebraic", "prompt": "p", "accepted": ["__import__"]}, "cannot read"),
+        ({"kind": "algebraic", "prompt": "p", "accepted": ["2(x+1"]}, "unbalanced brackets"),
         (
             {"kind": "short_text", "prompt": "p", "accepted": ["("], "mode": "regex"},
             "invalid regular expression",

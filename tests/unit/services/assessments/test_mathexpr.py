@@ -63,6 +63,8 @@ def test_different_answers_are_rejected(answer: str, expected: str) -> None:
         ("x==1", "more than one"),
         (r"\int x dx", "unsupported notation"),
         ("(1, 2)", "not a single expression"),
+        ("2*(x+1", "unbalanced brackets"),
+        ("[", "unbalanced brackets"),
     ],
 )
 def test_hostile_or_unreadable_input_is_refused_quickly(answer: str, reason: str) -> None:
