@@ -5,7 +5,8 @@ plus the id of each topic those offsets were read from."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from features.feature_repo.aggregates import LearnerActivity
@@ -51,16 +52,22 @@ class StateStore:
         """
         stored = dict(self.db.execute("SELECT topic, topic_id FROM topic_ids"))
         replaced = sorted(topic for topic, id_ in ids.items() if stored.get(topic, id_) != id_)
+        with self._transaction() as db:
+            db.executemany("DELETE FROM applied WHERE topic = ?", [(t,) for t in replaced])
+            db.executemany("INSERT OR REPLACE INTO topic_ids VALUES (?, ?)", list(ids.items()))
+        return replaced
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside one transaction: committed at the end, rolled back on error."""
         db = self.db
         db.execute("BEGIN")
         try:
-            db.executemany("DELETE FROM applied WHERE topic = ?", [(t,) for t in replaced])
-            db.executemany("INSERT OR REPLACE INTO topic_ids VALUES (?, ?)", list(ids.items()))
+            yield db
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return replaced
 
     def seen_on(self, day: int) -> set[bytes]:
         """Ids (16-byte UUIDs) of events of UTC day ``day`` already applied (cached per day)."""
@@ -100,9 +107,7 @@ class StateStore:
         seen: Sequence[tuple[int, bytes]],
         offsets: dict[tuple[str, int], int],
     ) -> None:
-        db = self.db
-        db.execute("BEGIN")
-        try:
+        with self._transaction() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO learner VALUES (?, ?)",
                 [(k, v.to_json()) for k, v in learners.items()],
@@ -121,10 +126,6 @@ class StateStore:
                 "INSERT OR REPLACE INTO applied VALUES (?, ?, ?)",
                 [(t, p, o) for (t, p), o in offsets.items()],
             )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         for day, event_id in seen:
             self.seen_on(day).add(event_id)
 
