@@ -199,6 +199,7 @@ def fill_feature_store(settings: Settings, mastery: dict[str, dict[str, float]])
             "correct_count_7d": 14,
             "accuracy_7d": 0.68,
             "last_event_unix": int(now.timestamp()),
+            "recent_items": [],
         }
         for lid, skills in mastery.items()
     ]

@@ -17,13 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
 from typing import Any, Protocol
 
-from features.feature_repo.names import LEARNER_ACTIVITY_FEATURES
+from features.feature_repo.names import LEARNER_ACTIVITY_FEATURES, LEARNER_RECENT_ITEMS
 from serving.breaker import CircuitBreaker
 from serving.metrics import FEATURE_LOOKUP_SECONDS
 
 logger = logging.getLogger(__name__)
 MASTERY_VIEW, ACTIVITY_VIEW = "skill_mastery_fv", "learner_activity_fv"
 MASTERY_KEYS, ACTIVITY_KEYS = ["learner_id", "skill_id"], ["learner_id"]
+ACTIVITY_FEATURES = [*LEARNER_ACTIVITY_FEATURES, LEARNER_RECENT_ITEMS]
 STRING = 2  # feast ValueType.STRING in serialized entity keys
 # SQLite reads memory-mapped: pages come from the OS cache rather than being copied through
 # SQLite's 2 MB page cache (~25 % less CPU per 48-key lookup on a 37 MB table)
@@ -77,9 +78,7 @@ class FeastReader:
         if self._views is None:
             self._views = {
                 MASTERY_VIEW: _View(self.store, MASTERY_VIEW, MASTERY_KEYS, ["mastery"]),
-                ACTIVITY_VIEW: _View(
-                    self.store, ACTIVITY_VIEW, ACTIVITY_KEYS, list(LEARNER_ACTIVITY_FEATURES)
-                ),
+                ACTIVITY_VIEW: _View(self.store, ACTIVITY_VIEW, ACTIVITY_KEYS, ACTIVITY_FEATURES),
             }
         return self._views[name]
 
@@ -91,7 +90,7 @@ class FeastReader:
         if skills:
             rows = self._view(MASTERY_VIEW).read([(learner_id, skill) for skill in skills])
             for skill, (stamp, values) in zip(skills, rows, strict=True):
-                value = _number(values.get("mastery")) if values else None
+                value = _value(values.get("mastery")) if values else None
                 if value is not None:
                     mastery[skill] = value
                     if stamp is not None:
@@ -99,8 +98,8 @@ class FeastReader:
         activity = None
         if with_activity and not mastery:  # known mastery already says the learner is not new
             _, values = self._view(ACTIVITY_VIEW).read([(learner_id,)])[0]
-            if values and _number(values.get("event_count")) is not None:
-                activity = {name: _number(values.get(name)) for name in LEARNER_ACTIVITY_FEATURES}
+            if values and _value(values.get("event_count")) is not None:
+                activity = {name: _value(values.get(name)) for name in ACTIVITY_FEATURES}
         return activity, mastery, practiced
 
 
@@ -199,14 +198,15 @@ class _View:
         return rows
 
 
-def _number(value: Any) -> Any:
-    """The int or float in a Feast ``Value`` proto (``None`` when unset or null)."""
+def _value(value: Any) -> Any:
+    """The number, string or list in a Feast ``Value`` proto (``None`` when unset or null)."""
     if value is None:
         return None
     kind = value.WhichOneof("val")
     if kind is None or kind == "null_val":
         return None
-    return getattr(value, kind)
+    found = getattr(value, kind)
+    return list(found.val) if kind.endswith("_list_val") else found
 
 
 class OnlineFeatures:

@@ -31,7 +31,7 @@ import pandas as pd
 from confluent_kafka import Message
 
 from features.events import LearningEvent, ProgressUpdateEvent
-from features.feature_repo.aggregates import LearnerActivity, day_number
+from features.feature_repo.aggregates import LearnerActivity, activity_rows, day_number
 from features.feature_repo.names import LEARNER_ACTIVITY_PUSH, SKILL_MASTERY_PUSH
 from features.feature_repo.state import StateStore
 from features.streaming import decode_batch, parse_learning_bytes, parse_progress_bytes
@@ -142,10 +142,7 @@ class FeatureConsumer:
         learners = self.state.learners({e.learner_id for e in events})
         for event in events:
             learners.setdefault(event.learner_id, LearnerActivity()).apply(event)
-        rows = [
-            {"learner_id": learner_id, "event_timestamp": a.last_timestamp, **a.features()}
-            for learner_id, a in learners.items()
-        ]
+        rows = activity_rows(learners)
         self._push(LEARNER_ACTIVITY_PUSH, rows)
         self.stats.events += len(events)
         self.stats.learner_rows_pushed += len(rows)

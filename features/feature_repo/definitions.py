@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, PushSource, ValueType
-from feast.types import Float64, Int64, String
+from feast.types import Array, Float64, Int64, String
 
 from features.feature_repo.names import (
     LEARNER_ACTIVITY_PUSH,
@@ -87,6 +87,11 @@ def build(offline_root: Path) -> list[Any]:
             Field(name="correct_count_7d", dtype=Int64, description="Correct, last 7 days."),
             Field(name="accuracy_7d", dtype=Float64, description="Smoothed, last 7 days."),
             Field(name="last_event_unix", dtype=Int64, description="Recency: last event time."),
+            Field(
+                name="recent_items",
+                dtype=Array(String),
+                description="Catalog items of the latest 20 item events, oldest first.",
+            ),
         ],
         source=activity_push,
         online=True,

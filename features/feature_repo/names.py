@@ -21,5 +21,10 @@ ITEM_STATS_FEATURES = (
     "item_difficulty",
     "popularity_7d",
 )
+# learner_activity_fv's list feature: the catalog items of the learner's latest RECENT_ITEMS item
+# events, oldest first (RES's history when a request has none)
+LEARNER_RECENT_ITEMS = "recent_items"
+RECENT_ITEMS = 20
+ITEM_OBJECT_TYPES = ("problem", "step", "exercise", "video", "text")
 SKILL_MASTERY_FEATURES = ("mastery", "mastery_model_version")
 FEATURE_TABLES = ("learner_activity", "item_stats", "skill_mastery")

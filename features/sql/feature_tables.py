@@ -24,6 +24,7 @@ FEATURE_TABLE_SCHEMAS: dict[str, pa.Schema] = {
             ("correct_count_7d", pa.int64()),
             ("accuracy_7d", pa.float64()),
             ("last_event_unix", pa.int64()),
+            ("recent_items", pa.list_(pa.string())),
         ]
     ),
     "item_stats": pa.schema(

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from features.feature_repo.names import LEARNER_RECENT_ITEMS
 from learnloop.settings import Settings
 from serving import heap
 from serving.content import ContentIndex
@@ -223,11 +224,13 @@ class ResRuntime:
         engine, arm, experiments = self._route(query.learner_id, query.course_id, platform)
         budget = self.settings.serving.max_skill_lookups
         with tracer().start_as_current_span("res.features"):
+            query, known = await self._with_history(query)
             learner, degraded = await self._learner(
                 engine,
                 query.learner_id,
                 engine.anchor_skills(query)[:budget],
                 engine.curriculum(query),
+                known,
             )
         started = time.perf_counter()
         with tracer().start_as_current_span("res.rank"):
@@ -264,10 +267,28 @@ class ResRuntime:
                 return view, ["features_unavailable"]
         return view, []
 
+    async def _with_history(self, query: Query) -> tuple[Query, LearnerView | None]:
+        """A request without ``history`` takes the learner's recent items from the online
+        store (``recent_items``, fed by every event the feature consumer reads): one activity
+        lookup, whose answer the rest of the request keeps. ``None``: nothing was read."""
+        if query.history or self.features is None:
+            return query, None
+        known, ok = await self._merge(LearnerView(), query.learner_id, [], with_activity=True)
+        if not ok:
+            return query, None
+        recent = (known.activity or {}).get(LEARNER_RECENT_ITEMS) or ()
+        return replace(query, history=tuple(recent)), known
+
     async def _learner(
-        self, engine: Engine, learner_id: str, anchors: list[str], order: list[str]
+        self,
+        engine: Engine,
+        learner_id: str,
+        anchors: list[str],
+        order: list[str],
+        known: LearnerView | None = None,
     ) -> tuple[LearnerView, list[str]]:
-        """Observed mastery around the request, in at most two lookups.
+        """Observed mastery around the request, in at most two lookups (after ``known``, the
+        learner's activity when already read).
 
         With anchors (history, skill filter) those skills say where the learner is. Otherwise
         the course's skills are probed every ``stride`` (one lookup), and the window from just
@@ -276,13 +297,14 @@ class ResRuntime:
         unread skills before the window are not recommended (the learner is past them).
         """
         budget = self.settings.serving.max_skill_lookups
+        initial, activity = known or LearnerView(), known is None
         if anchors or len(order) <= budget:
             skills = anchors or order
-            view, ok = await self._merge(LearnerView(), learner_id, skills, with_activity=True)
+            view, ok = await self._merge(initial, learner_id, skills, with_activity=activity)
             return view, [] if ok else ["features_unavailable"]
         stride = -(-len(order) // budget)
         probes = order[::stride]
-        view, ok = await self._merge(LearnerView(), learner_id, probes, with_activity=True)
+        view, ok = await self._merge(initial, learner_id, probes, with_activity=activity)
         if not ok or not view.mastery:
             return view, [] if ok else ["features_unavailable"]
         first = next((i for i, s in enumerate(probes) if not engine.mastered(s, view)), len(probes))

@@ -26,7 +26,7 @@ from testkit.streaming import kafka_settings, produce_events, read_all
 from features.events import LearningEvent, ProgressUpdateEvent
 from features.feature_repo.consumer import FeatureConsumer
 from features.feature_repo.erasure import erase_learner
-from features.feature_repo.names import LEARNER_ACTIVITY_FEATURES
+from features.feature_repo.names import LEARNER_ACTIVITY_FEATURES, RECENT_ITEMS
 from features.feature_repo.state import StateStore
 from features.feature_repo.store import apply, delete_online_rows, materialize, open_store
 from features.lake import Lake, events_to_table, progress_to_table
@@ -74,7 +74,8 @@ def store(settings: Settings) -> Any:
 
 def _online(store: Any, learners: list[str]) -> dict[str, list[Any]]:
     rows = [{"learner_id": lid} for lid in learners]
-    return store.get_online_features(features=ACTIVITY, entity_rows=rows).to_dict()
+    features = [*ACTIVITY, "learner_activity_fv:recent_items"]
+    return store.get_online_features(features=features, entity_rows=rows).to_dict()
 
 
 def test_streamed_features_match_offline_sql_and_replays_do_not_double_count(
@@ -122,6 +123,8 @@ def test_streamed_features_match_offline_sql_and_replays_do_not_double_count(
         for feature in LEARNER_ACTIVITY_FEATURES:
             got, want = online.loc[row.learner_id, feature], getattr(row, feature)
             assert math.isclose(got, want), (row.learner_id, feature, got, want)
+        assert online.loc[row.learner_id, "recent_items"] == list(row.recent_items)
+        assert len(row.recent_items) == RECENT_ITEMS  # 50 events each: the window is full
 
     replay = read_all(kafka, kafka.learning_event_topic)
     state.db.execute("DELETE FROM applied")  # as if offsets were never recorded
@@ -172,7 +175,8 @@ def test_point_in_time_training_set_and_materialized_item_features(
         }
     )
     training = store.get_historical_features(
-        entity_df=entity, features=["learner_activity_fv:event_count"]
+        entity_df=entity,
+        features=["learner_activity_fv:event_count", "learner_activity_fv:recent_items"],
     ).to_df()
     for row in training.itertuples():
         before = sum(
@@ -181,6 +185,12 @@ def test_point_in_time_training_set_and_materialized_item_features(
             if e.learner_id == row.learner_id and e.timestamp <= row.event_timestamp
         )
         assert row.event_count == before, (row.learner_id, row.event_timestamp)
+        earlier = sorted(
+            (e.timestamp, str(e.event_id), e.object.id)
+            for e in events
+            if e.learner_id == row.learner_id and e.timestamp <= row.event_timestamp
+        )
+        assert list(row.recent_items) == [item for *_, item in earlier][-RECENT_ITEMS:]
     materialize(settings, store, end=datetime(2026, 4, 1, tzinfo=UTC))
     items = lake.read_events(columns=["object_id"]).column("object_id")
     item = items[0].as_py()
@@ -212,7 +222,7 @@ def test_redis_online_store_and_erasure(
         [
             {"learner_id": lid, "event_timestamp": now, "event_count": n, "attempt_count": n,
              "correct_count": 1, "accuracy": 0.5, "attempt_count_7d": n, "correct_count_7d": 1,
-             "accuracy_7d": 0.5, "last_event_unix": 1}
+             "accuracy_7d": 0.5, "last_event_unix": 1, "recent_items": [f"{lid}-p1"]}
             for lid, n in (("keep-me", 3), ("erase-me", 5))
         ]
     )  # fmt: skip
@@ -220,6 +230,7 @@ def test_redis_online_store_and_erasure(
 
     redis_store.push("learner_activity_push", rows, to=PushMode.ONLINE)
     assert _online(redis_store, ["keep-me", "erase-me"])["event_count"] == [3, 5]
+    assert _online(redis_store, ["keep-me"])["recent_items"] == [["keep-me-p1"]]
     assert delete_online_rows(redis_store, "learner_id", "erase-me") == 1
     assert _online(redis_store, ["keep-me", "erase-me"])["event_count"] == [3, None]
 

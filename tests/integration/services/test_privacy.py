@@ -229,7 +229,7 @@ def test_export_contains_every_store(gateway: Gateway, stream_features: Any) -> 
     assert activity["features"] == {
         "event_count": 1, "attempt_count": 1, "correct_count": 1, "accuracy": 2 / 3,
         "attempt_count_7d": 1, "correct_count_7d": 1, "accuracy_7d": 2 / 3,
-        "last_event_unix": int(event.timestamp.timestamp()),
+        "last_event_unix": int(event.timestamp.timestamp()), "recent_items": ["oat-x"],
     }  # fmt: skip
     mastery = online["skill_mastery_fv"]
     assert mastery["entity"] == {"learner_id": user_id, "skill_id": "arithmetic"}

@@ -23,6 +23,8 @@ import numpy as np
 import pytest
 from testkit.serving_env import serving_env
 
+from features.events import LearningEvent
+from features.feature_repo.aggregates import LearnerActivity, activity_rows
 from learnloop.commands.serve import serving_process, wait_ready
 from learnloop.localstack import ManagedProcess, free_port, start_redis
 from learnloop.settings import Settings
@@ -74,6 +76,17 @@ class Stack:
             for skill, value in mastery.items()
         ]
         self.store.push("skill_mastery_push", pd.DataFrame(rows), to=PushMode.ONLINE)
+
+    def push_events(self, events: list[LearningEvent]) -> None:
+        """The learners' activity rows as the feature consumer pushes them for ``events``."""
+        import pandas as pd
+        from feast.data_source import PushMode
+
+        learners: dict[str, LearnerActivity] = {}
+        for event in events:
+            learners.setdefault(event.learner_id, LearnerActivity()).apply(event)
+        rows = pd.DataFrame(activity_rows(learners))
+        self.store.push("learner_activity_push", rows, to=PushMode.ONLINE)
 
     def register(self, *, p_correct: float) -> str:
         """A new KT + recommender version, made champion; returns the KT version."""

@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from features.feature_repo.names import LEARNER_ACTIVITY_FEATURES
 from learnloop.localstack import ManagedProcess
 from learnloop.settings import Settings
-from serving.features import FeastReader
+from serving.features import ACTIVITY_FEATURES, FeastReader
 
 pytestmark = pytest.mark.integration
 SKILLS = ["fractions", "decimals", "ratios", "never-pushed"]
@@ -25,11 +24,11 @@ def feast_answer(store: Any, learner: str, skills: list[str]) -> tuple[Any, Any,
     mastery = {s: v for s, v in zip(skills, columns["mastery"], strict=True) if v is not None}
     stamps = zip(skills, columns["mastery__ts"], strict=True)
     practiced = {s: float(t) for s, t in stamps if s in mastery}
-    refs = [f"learner_activity_fv:{name}" for name in LEARNER_ACTIVITY_FEATURES]
+    refs = [f"learner_activity_fv:{name}" for name in ACTIVITY_FEATURES]
     row = store.get_online_features(features=refs, entity_rows=[{"learner_id": learner}])
     found = row.to_dict()
     activity = (
-        {name: found[name][0] for name in LEARNER_ACTIVITY_FEATURES}
+        {name: found[name][0] for name in ACTIVITY_FEATURES}
         if found["event_count"][0] is not None
         else None
     )
@@ -75,14 +74,24 @@ def test_batched_reads_equal_feast_online_features(
         ),
         to=PushMode.ONLINE,
     )
-    activity = dict.fromkeys(LEARNER_ACTIVITY_FEATURES, 3) | {"accuracy": 0.6, "accuracy_7d": 0.5}
+    activity = dict.fromkeys(ACTIVITY_FEATURES, 3) | {
+        "accuracy": 0.6,
+        "accuracy_7d": 0.5,
+        "recent_items": ["p1", "p2/step-1"],
+    }
+    no_items = activity | {"recent_items": []}  # only lessons so far
     store.push(
         "learner_activity_push",
-        pd.DataFrame([{"learner_id": "cy", "event_timestamp": then, **activity}]),
+        pd.DataFrame(
+            [
+                {"learner_id": "cy", "event_timestamp": then, **activity},
+                {"learner_id": "dee", "event_timestamp": then, **no_items},
+            ]
+        ),
         to=PushMode.ONLINE,
     )
     reader = FeastReader(store)
-    for learner in ("ada", "bob", "cy", "nobody"):
+    for learner in ("ada", "bob", "cy", "dee", "nobody"):
         ours = reader(learner, SKILLS, True)
         activity_ref, mastery_ref, practiced_ref = feast_answer(store, learner, SKILLS)
         assert ours[1] == pytest.approx(mastery_ref), learner
@@ -91,6 +100,7 @@ def test_batched_reads_equal_feast_online_features(
         assert ours[0] == (activity_ref if not mastery_ref else None), learner
     assert reader("ada", SKILLS, True)[1] == pytest.approx({"fractions": 0.91, "ratios": 0.42})
     assert reader("cy", [], True)[0] == activity
+    assert reader("dee", [], True)[0]["recent_items"] == []
     assert reader("ada", [], False) == (None, {}, {})
     if backend == "sqlite":  # reads memory-mapped (the connection Feast and the reader share)
         online: Any = store._get_provider().online_store

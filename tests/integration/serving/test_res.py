@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
 import httpx
 import pytest
 
+from features.events import EventObject, EventResult, LearningEvent, ObjectType, Verb
 from serving.proto import recommender_pb2 as pb
 from serving.proto import recommender_pb2_grpc as pb_grpc
 
@@ -54,6 +56,34 @@ def test_answers_follow_the_learners_online_mastery(stack: Any) -> None:
             if reason["code"] == "prerequisites_met":
                 assert set(reason["skills"]) <= set(mastered), item  # never a blocked item
     assert any(r["code"] == "prerequisites_met" for i in warm["items"] for r in i["reasons"])
+
+
+def test_a_request_without_history_reads_the_learners_recent_items(stack: Any) -> None:
+    learner = f"busy-{uuid.uuid4().hex[:8]}"
+    stack.push_mastery(learner, dict.fromkeys(stack.kt_skills[:25], 0.95))
+    first = [
+        i["item_id"] for i in recommend(stack, learner_id=learner, k=5, course_id=COURSE)["items"]
+    ]
+    answered = first[:2]
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    stack.push_events(
+        [
+            LearningEvent(
+                learner_id=learner,
+                timestamp=start + timedelta(minutes=i),
+                verb=Verb.ANSWERED,
+                object=EventObject(id=f"{item}/step-1", type=ObjectType.STEP),
+                result=EventResult(correct=True),
+            )
+            for i, item in enumerate(answered)
+        ]
+    )
+    later = recommend(stack, learner_id=learner, k=5, course_id=COURSE)
+    ids = [i["item_id"] for i in later["items"]]
+    assert not set(answered) & set(ids), (answered, ids)  # answered: not offered again
+    explicit = recommend(stack, learner_id=learner, k=5, course_id=COURSE, history=answered)
+    assert [i["item_id"] for i in explicit["items"]] == ids
+    assert not later["served"]["degraded"]
 
 
 def test_grpc_answers_like_http(stack: Any) -> None:

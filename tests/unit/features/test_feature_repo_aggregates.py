@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from testkit.events import make_events
 
+from features.events import EventObject, ObjectType
 from features.feature_repo.aggregates import LearnerActivity
+from features.feature_repo.names import RECENT_ITEMS
 from features.lake import Lake, events_to_table
 from features.sql import query_view
 
@@ -19,11 +21,18 @@ def _shuffled_events(seed: int) -> list:
     rng = random.Random(seed)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     base = make_events(150, learners=4)
+    # problems, steps of items (counted for the item) and lessons (no item)
+    objects = [
+        lambda e: e.object,
+        lambda e: EventObject(id=f"{e.object.id}/step-2", type=ObjectType.STEP),
+        lambda e: EventObject(id="lesson-1", type=ObjectType.LESSON),
+    ]
     return [
         e.model_copy(
             update={
                 "event_id": uuid.uuid4(),
                 "timestamp": start + timedelta(hours=rng.randrange(0, 24 * 20), seconds=i),
+                "object": rng.choice(objects)(e),
             }
         )
         for i, e in enumerate(base)
@@ -45,8 +54,37 @@ def test_streaming_state_equals_last_offline_row_in_any_arrival_order(
     for row in last.itertuples():
         streamed = state[row.learner_id]
         restored = LearnerActivity.from_json(streamed.to_json())
-        for name, value in restored.features().items():
+        features = restored.features()
+        expected_items = list(row.recent_items) if row.recent_items is not None else []
+        assert features.pop("recent_items") == expected_items, row.learner_id
+        for name, value in features.items():
             assert value == pytest.approx(getattr(row, name)), (row.learner_id, name)
+
+
+def test_recent_items_are_the_latest_item_events_oldest_first() -> None:
+    activity = LearnerActivity()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    events = make_events(RECENT_ITEMS + 5, learners=1)
+    for i, e in reversed(list(enumerate(events))):  # newest first: every event arrives late
+        activity.apply(e.model_copy(update={"timestamp": start + timedelta(minutes=i)}))
+    lesson = events[0].model_copy(
+        update={"event_id": uuid.uuid4(), "timestamp": start + timedelta(days=1)}
+    )
+    activity.apply(
+        lesson.model_copy(update={"object": EventObject(id="lesson-1", type=ObjectType.LESSON)})
+    )
+    step = EventObject(id="p99/step-1", type=ObjectType.STEP)
+    activity.apply(lesson.model_copy(update={"event_id": uuid.uuid4(), "object": step}))
+    expected = [e.object.id for e in events[6:]] + ["p99"]
+    assert activity.features()["recent_items"] == expected
+    assert LearnerActivity.from_json(activity.to_json()) == activity
+
+
+def test_state_written_before_recent_items_still_loads() -> None:
+    old = '[3, 2, 1, 1767225600000000, {"20454": [2, 1]}]'
+    activity = LearnerActivity.from_json(old)
+    assert (activity.event_count, activity.recent) == (3, [])
+    assert activity.features()["recent_items"] == []
 
 
 def test_seven_day_window_uses_utc_calendar_days() -> None:

@@ -21,8 +21,11 @@ from serving.res.runtime import ResRuntime
 class MemoryStore:
     """Learner features in a dict; can be made slow or broken."""
 
-    def __init__(self, mastery: dict[str, dict[str, float]]) -> None:
+    def __init__(
+        self, mastery: dict[str, dict[str, float]], recent: dict[str, list[str]] | None = None
+    ) -> None:
         self.mastery = mastery
+        self.recent = recent or {}
         self.calls: list[list[str]] = []
         self.broken = False
         self.delay = 0.0
@@ -38,7 +41,8 @@ class MemoryStore:
         if known is None:
             return None, {}, {}
         found = {s: known[s] for s in skills if s in known}
-        return {"attempt_count": 3}, found, dict.fromkeys(found, 1.7e9)
+        activity = {"attempt_count": 3, "recent_items": self.recent.get(learner_id, [])}
+        return activity, found, dict.fromkeys(found, 1.7e9)
 
 
 def runtime(
@@ -65,14 +69,32 @@ def test_finds_the_frontier_in_two_lookups(
     rt = runtime(tiny_settings, tiny_index, store)
     store.calls.clear()
     result = asyncio.run(rt.recommend(Query("ada", k=3, course_id="algebra-one")))
-    # 4 course skills, 2 per lookup: probe a and c (stride 2); c unmastered: read from a on
-    assert store.calls == [["a", "c"], ["b"]]
+    # the learner's recent items first (none); then 4 course skills, 2 per lookup: probe a
+    # and c (stride 2); c unmastered: read from a on
+    assert store.calls == [[], ["a", "c"], ["b"]]
     assert [r.item_id for r in result.items][:2] in (["oat-p4", "oat-p5"], ["oat-p5", "oat-p4"])
     assert result.served.degraded == [] and not result.served.cold_start
     assert result.served.kt.name == "content-pack-bkt" and result.served.arm == "champion"
     store.calls.clear()
     asyncio.run(rt.recommend(Query("ada", k=3, history=("oat-p1",))))
     assert len(store.calls) == 1  # history anchors the lookup
+
+
+def test_a_request_without_history_takes_the_learners_recent_items(
+    tiny_settings: Settings, tiny_index: ContentIndex
+) -> None:
+    mastery = {"ada": {"a": 0.95, "b": 0.9, "c": 0.3}}
+    store = MemoryStore(mastery, recent={"ada": ["oat-p1", "oat-p4"]})
+    rt = runtime(tiny_settings, tiny_index, store, max_skill_lookups=8)
+    store.calls.clear()
+    result = asyncio.run(rt.recommend(Query("ada", k=3)))
+    assert store.calls[0] == []  # the activity row, with the recent items
+    assert len(store.calls) == 2 and "c" in store.calls[1]  # anchored on their skills
+    ids = [r.item_id for r in result.items]
+    assert "oat-p4" not in ids and ids[0] == "oat-p5"  # just answered: not offered again
+    explicit = asyncio.run(rt.recommend(Query("ada", k=3, history=("oat-p1", "oat-p4"))))
+    assert [r.item_id for r in explicit.items] == ids
+    assert not result.served.cold_start and result.served.degraded == []
 
 
 def test_unknown_learner_gets_a_cold_start_answer(
