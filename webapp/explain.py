@@ -38,6 +38,7 @@ PHRASES: dict[str, Any] = {
     "diversity": lambda r: f"Mixed in to vary skills ({r.get('skill')}).",
     "all_mastered": lambda r: f"Practice: you have mastered {r.get('skill')}.",
     "scope_widened": lambda r: "Nothing matched the filters; the search was widened.",
+    "course_from_history": lambda r: f"From {r.get('course_id')}, the course you worked on last.",
     "goal": lambda r: "A goal of this path.",
     "needed_for": lambda r: f"Needed for {_skills(r)}.",
     "gain_per_minute": lambda r: "Good learning gain for the time it takes.",

@@ -201,24 +201,26 @@ class Engine:
         unmastered = (m < self.skills.threshold).astype(np.float64)
         seen = [index.item_pos[i] for i in query.history if i in index.item_pos]
         note: list[dict[str, Any]] = []
-        part = index.part(query.course_id)
+        inferred = None if query.course_id else self.history_course(query)
+        part = index.part(query.course_id or inferred)
         scope = self.filters(part, query)
-        blocked = part.item_prereqs @ unmastered > 0
-        if not (scope & ~blocked).any():  # nothing reachable in the filters: whole catalog
+        reachable = scope & ~(part.item_prereqs @ unmastered > 0)
+        eligible = self._eligible(part, reachable, unmastered, learner, query, seen)
+        if inferred is not None and not eligible.any():  # nothing left in that course
+            inferred, part = None, index.part(None)
+            scope = self.filters(part, query)
+            reachable = scope & ~(part.item_prereqs @ unmastered > 0)
+            eligible = self._eligible(part, reachable, unmastered, learner, query, seen)
+        if not reachable.any():  # nothing reachable in the filters: whole catalog
             part = index.part(None)
-            scope = np.ones(index.n_items, dtype=bool)
-            blocked = part.item_prereqs @ unmastered > 0
+            reachable = ~(part.item_prereqs @ unmastered > 0)
+            eligible = self._eligible(part, reachable, unmastered, learner, query, seen)
             note = [{"code": "scope_widened", "reason": "no reachable item matches the filters"}]
-        eligible = scope & ~blocked & (part.item_skills @ unmastered > 0)
-        if learner.behind:
-            behind = np.zeros(index.n_skills)
-            behind[[index.skill_pos[s] for s in learner.behind if s in index.skill_pos]] = 1.0
-            eligible &= ~(part.item_skills @ behind > 0)
-        if query.exclude_seen and seen:
-            eligible[np.isin(part.rows, seen)] = False
+        elif inferred is not None:
+            note = [{"code": "course_from_history", "course_id": inferred}]
         if not eligible.any():
             allowed = np.zeros(index.n_items, dtype=bool)
-            allowed[part.rows[scope & ~blocked]] = True
+            allowed[part.rows[reachable]] = True
             return self._keep_practising(allowed, m, seen, query.k)
         relevance = self._history_relevance(query.history)[part.rows]
         p = part.skill_mean @ self.skills.p_correct_skills(m)
@@ -250,6 +252,36 @@ class Engine:
             )
             for r in ranked
         ]
+
+    def history_course(self, query: Query) -> str | None:
+        """The course of the latest item of the request's history that belongs to one."""
+        index = self.index
+        for item in reversed(query.history):
+            pos = index.item_pos.get(item)
+            if pos is not None and index.item_course[pos] >= 0:
+                return index.course_ids[int(index.item_course[pos])]
+        return None
+
+    def _eligible(
+        self,
+        part: Part,
+        reachable: npt.NDArray[np.bool_],
+        unmastered: FloatArray,
+        learner: LearnerView,
+        query: Query,
+        seen: list[int],
+    ) -> npt.NDArray[np.bool_]:
+        """Rows of ``part`` to rank: reachable, with an unmastered skill, none of the skills
+        the learner is past, and unseen (when the request says so)."""
+        index = self.index
+        eligible = reachable & (part.item_skills @ unmastered > 0)
+        if learner.behind:
+            behind = np.zeros(index.n_skills)
+            behind[[index.skill_pos[s] for s in learner.behind if s in index.skill_pos]] = 1.0
+            eligible &= ~(part.item_skills @ behind > 0)
+        if query.exclude_seen and seen:
+            eligible[np.isin(part.rows, seen)] = False
+        return np.asarray(eligible, dtype=bool)
 
     def _keep_practising(
         self, allowed: npt.NDArray[np.bool_], m: FloatArray, seen: list[int], k: int

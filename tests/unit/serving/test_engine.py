@@ -64,6 +64,23 @@ def test_filters_and_history(engine: Engine) -> None:
     }
 
 
+def test_without_a_course_the_latest_history_item_sets_it(engine: Engine) -> None:
+    learner = LearnerView(mastery={"a": 0.95, "b": 0.9})
+    ranked = engine.rank(Query("l", k=5, history=("oat-p1", "oat-q1")), learner, NOW)
+    assert ids(ranked) == ["oat-q2"]  # geometry, although algebra's lesson 2 is open too
+    assert ranked[0].reasons[0] == {"code": "course_from_history", "course_id": "geometry"}
+    # nothing left to learn in that course: the whole catalog, without the note
+    done = LearnerView(mastery={"a": 0.95, "b": 0.9, "g": 0.95})
+    ranked = engine.rank(Query("l", k=5, history=("oat-q1",)), done, NOW)
+    assert set(ids(ranked)) == {"oat-p4", "oat-p5"}
+    assert all(r.reasons[0]["code"] != "course_from_history" for r in ranked)
+    # a course in the request wins
+    ranked = engine.rank(
+        Query("l", k=5, course_id="algebra-one", history=("oat-q1",)), learner, NOW
+    )
+    assert set(ids(ranked)) == {"oat-p4", "oat-p5"}
+
+
 def test_everything_mastered_keeps_practising_the_weakest(engine: Engine) -> None:
     learner = LearnerView(mastery=dict.fromkeys(engine.index.skills, 0.99) | {"g": 0.9})
     ranked = engine.rank(Query("l", k=2, course_id="geometry"), learner, NOW)
