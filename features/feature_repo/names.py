@@ -22,7 +22,8 @@ ITEM_STATS_FEATURES = (
     "popularity_7d",
 )
 # learner_activity_fv's list feature: the catalog items of the learner's latest RECENT_ITEMS item
-# events, oldest first (RES's history when a request has none)
+# events, oldest first (RES's history when a request has none); features/sql/learner_activity.sql
+# spells both constants out (its parity test with the streaming state fails if they diverge)
 LEARNER_RECENT_ITEMS = "recent_items"
 RECENT_ITEMS = 20
 ITEM_OBJECT_TYPES = ("problem", "step", "exercise", "video", "text")

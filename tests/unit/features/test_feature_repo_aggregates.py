@@ -21,11 +21,10 @@ def _shuffled_events(seed: int) -> list:
     rng = random.Random(seed)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     base = make_events(150, learners=4)
-    # problems, steps of items (counted for the item) and lessons (no item)
+    # every object type: steps count for their item, lessons, courses... for no item
     objects = [
-        lambda e: e.object,
-        lambda e: EventObject(id=f"{e.object.id}/step-2", type=ObjectType.STEP),
-        lambda e: EventObject(id="lesson-1", type=ObjectType.LESSON),
+        lambda e, kind=kind: EventObject(id=f"{e.object.id}/step-2", type=kind)
+        for kind in ObjectType
     ]
     return [
         e.model_copy(
