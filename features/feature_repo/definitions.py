@@ -16,6 +16,7 @@ from feast import Entity, FeatureService, FeatureView, Field, FileSource, PushSo
 from feast.types import Array, Float64, Int64, String
 
 from features.feature_repo.names import (
+    LEARNER_ACTIVITY_FEATURES,
     LEARNER_ACTIVITY_PUSH,
     OWNER,
     SKILL_MASTERY_PUSH,
@@ -135,9 +136,10 @@ def build(offline_root: Path) -> list[Any]:
         description="What knowledge tracing and progress read about a learner.",
         owner=OWNER,
     )
+    # the training sets' numeric columns: recent_items is read by RES itself, at request time
     recommendation = FeatureService(
         name="recommendation_v1",
-        features=[learner_activity_fv, item_stats_fv],
+        features=[learner_activity_fv[list(LEARNER_ACTIVITY_FEATURES)], item_stats_fv],
         description="Learner and item features for ranking.",
         owner=OWNER,
     )
