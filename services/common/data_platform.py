@@ -1,12 +1,14 @@
-"""Privacy handlers of the data platform's stores (lake, feature store): export and erasure.
+"""Privacy handlers of the data platform's stores (lake, feature store, training data): export
+and erasure.
 
 The deletions themselves are the data platform's (:mod:`features.lake.maintenance`,
-:mod:`features.feature_repo`); these handlers subscribe them to ``DataSubjectRequest`` so an
-erasure reaches every store, and serve each store's export at
-``/data-platform/{lake,feature-store}/privacy/subjects/{subject_id}`` (self or admin), which the
-identity service's ``/users/{id}/export`` gathers. Locally the gateway process runs them; in
-Kubernetes the ingestion deployment would (ingress prefix ``/data-platform``). Feature consumers
-on their own disks erase their state themselves (:class:`ConsumerStateSubjectHandler`).
+:mod:`features.feature_repo`, :mod:`pipelines.privacy`); these handlers subscribe them to
+``DataSubjectRequest`` so an erasure reaches every store, and serve each store's export at
+``/data-platform/{lake,feature-store,training-data}/privacy/subjects/{subject_id}`` (self or
+admin), which the identity service's ``/users/{id}/export`` gathers. Locally the gateway process
+runs them; in Kubernetes the ingestion deployment would (ingress prefix ``/data-platform``).
+Feature consumers on their own disks erase their state themselves
+(:class:`ConsumerStateSubjectHandler`).
 
 Exports are bounded: each list holds at most ``limit`` rows and says ``truncated`` when more
 exist (the lake also gives the ``total``).
@@ -37,9 +39,10 @@ from features.lake import (
 from features.lake.maintenance import delete_learner
 from features.sql.feature_tables import FEATURE_TABLE_SCHEMAS, LEARNER_TABLES, delete_learner_rows
 from learnloop.settings import Settings
+from pipelines.privacy import erase_learner, learner_datasets
 from services.common.app import ServiceModule
 from services.common.platform import Platform
-from services.common.privacy import CONSUMER_STATE_STORE, subscribe_handler
+from services.common.privacy import CONSUMER_STATE_STORE, SubjectDataHandler, subscribe_handler
 from services.common.privacy_routes import privacy_router
 
 if TYPE_CHECKING:
@@ -51,6 +54,7 @@ logger = logging.getLogger(__name__)
 EXPORT_LIMIT = 50_000
 LAKE_SUBJECTS = "data_platform.lake_subjects"
 FEATURE_STORE_SUBJECTS = "data_platform.feature_store_subjects"
+TRAINING_DATA_SUBJECTS = "data_platform.training_data_subjects"
 DATASETS = (
     (EVENTS_DATASET, EVENTS_SCHEMA, EVENT_PARTITIONS),
     (PROGRESS_DATASET, PROGRESS_SCHEMA, PROGRESS_PARTITIONS),
@@ -194,6 +198,39 @@ class FeatureStoreSubjectHandler:
                 state.close()
 
 
+class TrainingDataSubjectHandler:
+    """Exports and deletes a learner's rows in the training pipeline's datasets: every parquet
+    file with a ``learner_id`` column under the pipeline's outputs and a local MLflow artifact
+    store (events snapshot, training set, feature tables, predictions, drift reference); see
+    :mod:`pipelines.privacy`."""
+
+    store = "training_data"
+
+    def __init__(self, settings: Settings, *, limit: int = EXPORT_LIMIT):
+        self.settings = settings
+        self.limit = limit
+
+    def export_subject(self, subject_id: str) -> dict[str, Any]:
+        files = []
+        for root, path in learner_datasets(self._roots()):
+            found = subject_rows(ds.dataset(path, format="parquet"), subject_id, limit=self.limit)
+            if found["total"]:
+                files.append({"root": str(root), "path": str(path.relative_to(root)), **found})
+        return {"files": files}
+
+    def erase_subject(self, subject_id: str, pseudonym: str) -> dict[str, int]:
+        erased = erase_learner(self._roots(), subject_id)
+        return {"files_rewritten": erased.files_rewritten, "rows_deleted": erased.rows_deleted}
+
+    def _roots(self) -> list[Path]:
+        """The pipeline's output folder, and MLflow's artifact store when it is a local one."""
+        roots = [self.settings.pipeline_root]
+        artifacts = self.settings.mlflow_artifact_location
+        if "://" not in artifacts or artifacts.startswith("file://"):
+            roots.append(Path(artifacts.removeprefix("file://")))
+        return roots
+
+
 class ConsumerStateSubjectHandler:
     """A feature consumer's own state (``security.consumer_state_erasure: consumer``): run in the
     consumer process, which answers for the state on its disk as ``store``
@@ -255,14 +292,16 @@ def _activity(activity: LearnerActivity) -> dict[str, Any]:
 
 
 def setup(platform: Platform) -> None:
-    """Register the lake and feature-store handlers (export routes) and subscribe them to
-    erasure requests."""
-    lake = LakeSubjectHandler(platform.settings)
-    features = FeatureStoreSubjectHandler(platform.settings)
-    platform.resources[LAKE_SUBJECTS] = lake
-    platform.resources[FEATURE_STORE_SUBJECTS] = features
-    subscribe_handler(platform.bus, lake)
-    subscribe_handler(platform.bus, features)
+    """Register the lake, feature-store and training-data handlers (export routes) and
+    subscribe them to erasure requests."""
+    handlers: dict[str, SubjectDataHandler] = {
+        LAKE_SUBJECTS: LakeSubjectHandler(platform.settings),
+        FEATURE_STORE_SUBJECTS: FeatureStoreSubjectHandler(platform.settings),
+        TRAINING_DATA_SUBJECTS: TrainingDataSubjectHandler(platform.settings),
+    }
+    for resource, handler in handlers.items():
+        platform.resources[resource] = handler
+        subscribe_handler(platform.bus, handler)
 
 
 MODULE = ServiceModule(
@@ -270,6 +309,7 @@ MODULE = ServiceModule(
     routers=(
         privacy_router("/data-platform/lake", "lake", LAKE_SUBJECTS),
         privacy_router("/data-platform/feature-store", "feature-store", FEATURE_STORE_SUBJECTS),
+        privacy_router("/data-platform/training-data", "training-data", TRAINING_DATA_SUBJECTS),
     ),
     setup=setup,
 )

@@ -28,6 +28,7 @@ ERASURE_STORES = (
     "integrations",
     "lake",
     "feature_store",
+    "training_data",
     "learning_paths",
 )
 

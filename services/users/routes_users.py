@@ -47,6 +47,7 @@ EXPORT_SOURCES = {
     "integrations": "/integrations/privacy/subjects/{subject_id}",
     "lake": "/data-platform/lake/privacy/subjects/{subject_id}",
     "feature_store": "/data-platform/feature-store/privacy/subjects/{subject_id}",
+    "training_data": "/data-platform/training-data/privacy/subjects/{subject_id}",
     "learning_paths": "/learning-paths/privacy/subjects/{subject_id}",
 }
 

@@ -256,3 +256,30 @@ def test_manual_promote_and_rollback_are_recorded(
     last = [json.loads(line) for line in lines][-2:]
     assert [d["action"] for d in last] == ["manually_promoted", "rolled_back"]
     assert last[0]["reasons"] == ["hotfix"] and last[1]["reasons"][0] == "regression"
+
+
+def test_a_learners_rows_leave_every_pipeline_dataset_on_erasure(
+    settings: Settings, first_run: RunReport
+) -> None:
+    """GDPR: the training data the runs copied (events snapshot, training set, feature tables,
+    predictions, MLflow's drift reference) are found and rewritten without the learner."""
+    from services.common.data_platform import TrainingDataSubjectHandler
+
+    handler = TrainingDataSubjectHandler(settings)
+    predictions = pq.read_table(first_run.root / "evaluate" / "predictions.parquet")
+    learner, other = predictions["learner_id"].unique().to_pylist()[:2]
+    held = {f["path"]: f["total"] for f in handler.export_subject(learner)["files"]}
+    run = first_run.root.name  # the pipeline's files are relative to its output folder
+    assert {
+        f"{run}/ingest/events.parquet",
+        f"{run}/features/training_set.parquet",
+        f"{run}/features/feature_tables/learner_activity/part-0.parquet",
+        f"{run}/evaluate/predictions.parquet",
+    } <= set(held)
+    assert any(p.endswith("/artifacts/reference/predictions.parquet") for p in held)  # MLflow
+    others = handler.export_subject(other)["files"]
+    counts = handler.erase_subject(learner, "pseudonym")
+    assert counts == {"files_rewritten": len(held), "rows_deleted": sum(held.values())}
+    assert handler.export_subject(learner) == {"files": []}
+    assert handler.export_subject(other)["files"] == others  # someone else's rows stay
+    assert handler.erase_subject(learner, "pseudonym") == {"files_rewritten": 0, "rows_deleted": 0}

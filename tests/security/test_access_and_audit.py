@@ -68,6 +68,7 @@ def _other_learner_requests(w: dict[str, Any]) -> list[tuple[str, str, dict[str,
         ("GET", f"/data-platform/lake/privacy/subjects/{a}", None),
         ("GET", f"/data-platform/feature-store/privacy/subjects/{a}", None),
         ("GET", f"/learning-paths/privacy/subjects/{a}", None),
+        ("GET", f"/data-platform/training-data/privacy/subjects/{a}", None),
         ("GET", f"/analytics/reports/learner_activity?learner_id={a}", None),
     ]
 
@@ -137,8 +138,9 @@ def test_every_access_to_a_learner_record_by_someone_else_is_audited(
     routes = [e["detail"]["route"] for e in entries]
     # The export fans out to every service's privacy endpoint: each of those reads is audited.
     fan_out = [r for r in routes if r.endswith("/privacy/subjects/{subject_id}")]
-    # catalog, assessments, progress, notifications, integrations, lake, feature store, paths
-    assert len(fan_out) == 8
+    # catalog, assessments, progress, notifications, integrations, lake, feature store,
+    # training data, paths
+    assert len(fan_out) == 9
     assert sorted(r for r in routes if r not in fan_out) == sorted(
         [
             "/progress/learners/{learner_id}",

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import inspect, text
@@ -163,6 +164,16 @@ def _learner_with_features(
         partition_cols=PROGRESS_PARTITIONS,
     )
     build_feature_tables(lake, settings.feature_offline_path)  # the batch path, from the lake
+    # a training run's copies: its events snapshot, and a drift reference logged to MLflow
+    snapshot = settings.pipeline_root / "run-1" / "ingest" / "events.parquet"
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(events_to_table([event, other]), snapshot)
+    reference = Path(settings.mlflow_artifact_location) / "1" / "r1" / "artifacts" / "reference"
+    reference.mkdir(parents=True, exist_ok=True)
+    pq.write_table(
+        pa.table({"learner_id": [user_id, other.learner_id], "p_correct": [0.7, 0.4]}),
+        reference / "predictions.parquet",
+    )
     paths = PathStore(settings.lps_database_url)  # LPS's store: a path each, one re-planned
     planner = PathPlanner(
         {"arithmetic": [], "fractions": ["arithmetic"]},
@@ -251,6 +262,17 @@ def test_export_contains_every_store(gateway: Gateway, stream_features: Any) -> 
         "rows": [{"skill_id": "arithmetic", "updated_at": update.timestamp.isoformat()}],
         "truncated": False,
     }
+    training = {f["path"]: f for f in stores["training_data"]["files"]}
+    assert set(training) == {
+        "run-1/ingest/events.parquet",
+        "1/r1/artifacts/reference/predictions.parquet",
+    }
+    assert [r["event_id"] for r in training["run-1/ingest/events.parquet"]["rows"]] == [
+        str(event.event_id)
+    ]
+    assert training["1/r1/artifacts/reference/predictions.parquet"]["rows"] == [
+        {"learner_id": user_id, "p_correct": 0.7}
+    ]
     [path] = stores["learning_paths"]["paths"]["rows"]
     assert (path["learner_id"], path["goals"], path["version"]) == (user_id, ["fractions"], 2)
     assert [r["cause"] for r in path["replans"]] == ["forgot"]
@@ -379,7 +401,7 @@ def test_erasure_fans_out_and_nothing_identifying_remains(
     before = gateway.client.get(f"/users/{user_id}/export", headers=admin).json()["stores"]
     held = {store for store, content in before.items() if _held(content)}
     assert {"users", "catalog", "assessments", "progress", "lake", "feature_store"} <= held
-    assert "learning_paths" in held
+    assert {"learning_paths", "training_data"} <= held
 
     erased = gateway.client.delete(f"/users/{user_id}", headers=headers)
     assert erased.status_code == 202, erased.text
@@ -397,6 +419,7 @@ def test_erasure_fans_out_and_nothing_identifying_remains(
     assert stores["feature_store"]["counts"]["online_rows_deleted"] >= 2
     assert stores["feature_store"]["counts"]["offline_rows_deleted"] == 2
     assert stores["learning_paths"]["counts"] == {"paths_deleted": 1, "replans_deleted": 1}
+    assert stores["training_data"]["counts"] == {"files_rewritten": 2, "rows_deleted": 2}
 
     dump = _dump_database(gateway)
     for identifying in (user_id, email, facts["name"], facts["name"].split("-")[1]):
