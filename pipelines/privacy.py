@@ -17,6 +17,8 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from learnloop.settings import Settings
+
 SUBJECT_COLUMN = "learner_id"
 
 
@@ -26,6 +28,16 @@ class Erased:
 
     files_rewritten: int
     rows_deleted: int
+
+
+def dataset_roots(settings: Settings) -> list[Path]:
+    """Where the training data lies: the pipeline's output folder, and MLflow's artifact store
+    when it is a local one (an S3 store is not reached)."""
+    roots = [settings.pipeline_root]
+    artifacts = settings.mlflow_artifact_location
+    if "://" not in artifacts or artifacts.startswith("file://"):
+        roots.append(Path(artifacts.removeprefix("file://")))
+    return roots
 
 
 def learner_datasets(roots: Iterable[Path]) -> Iterator[tuple[Path, Path]]:

@@ -117,10 +117,12 @@ def validate(
 
 @app.command("erase")
 def erase(learner_id: Annotated[str, typer.Argument(help="Pseudonymous learner id.")]) -> None:
-    """GDPR erasure: delete a learner from the lake, the online and offline feature store and
-    consumer state."""
+    """GDPR erasure: delete a learner from the lake, the online and offline feature store,
+    consumer state and the training pipeline's datasets."""
     from features.feature_repo.erasure import erase_learner
     from features.feature_repo.store import open_store
+    from pipelines.privacy import dataset_roots
+    from pipelines.privacy import erase_learner as erase_training_data
 
     settings = get_settings()
     result = erase_learner(
@@ -130,8 +132,10 @@ def erase(learner_id: Annotated[str, typer.Argument(help="Pseudonymous learner i
         state_files=list(settings.state_path.glob("*.sqlite")),
         offline_dir=settings.feature_offline_path,
     )
+    training = erase_training_data(dataset_roots(settings), learner_id)
     console.print(
         f"erased {learner_id}: {result['lake_rows']} lake rows, "
         f"{result['online_rows']} online rows, {result['offline_rows']} offline feature rows, "
+        f"{training.rows_deleted} rows in {training.files_rewritten} training-data files, "
         "consumer state cleared"
     )

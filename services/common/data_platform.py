@@ -39,7 +39,7 @@ from features.lake import (
 from features.lake.maintenance import delete_learner
 from features.sql.feature_tables import FEATURE_TABLE_SCHEMAS, LEARNER_TABLES, delete_learner_rows
 from learnloop.settings import Settings
-from pipelines.privacy import erase_learner, learner_datasets
+from pipelines.privacy import dataset_roots, erase_learner, learner_datasets
 from services.common.app import ServiceModule
 from services.common.platform import Platform
 from services.common.privacy import CONSUMER_STATE_STORE, SubjectDataHandler, subscribe_handler
@@ -223,12 +223,7 @@ class TrainingDataSubjectHandler:
         return {"files_rewritten": erased.files_rewritten, "rows_deleted": erased.rows_deleted}
 
     def _roots(self) -> list[Path]:
-        """The pipeline's output folder, and MLflow's artifact store when it is a local one."""
-        roots = [self.settings.pipeline_root]
-        artifacts = self.settings.mlflow_artifact_location
-        if "://" not in artifacts or artifacts.startswith("file://"):
-            roots.append(Path(artifacts.removeprefix("file://")))
-        return roots
+        return dataset_roots(self.settings)
 
 
 class ConsumerStateSubjectHandler:

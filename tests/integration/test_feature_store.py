@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from testkit.events import make_events
 from testkit.streaming import kafka_settings, produce_events, read_all
@@ -279,3 +280,32 @@ def test_a_broker_restarted_empty_is_read_from_its_start(tmp_path: Path) -> None
     store = open_store(Settings(data_dir=tmp_path / "data"))
     online = _online(store, ["learner-a", "learner-b"])
     assert online["event_count"] == [3, 2]
+
+
+def test_the_erase_command_reaches_the_lake_and_the_training_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from learnloop.cli import app
+    from learnloop.settings import get_settings
+
+    monkeypatch.setenv("LEARNLOOP_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+        events = make_events(12, learners=3)
+        lake = Lake.from_uri(settings.lake_uri)
+        lake.write_events(events_to_table(events))
+        snapshot = settings.pipeline_root / "quick" / "ingest" / "events.parquet"
+        snapshot.parent.mkdir(parents=True)
+        pq.write_table(events_to_table(events), snapshot)
+        victim = events[1].learner_id
+        result = CliRunner().invoke(app, ["features", "erase", victim])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "4 lake rows" in result.output and "4 rows in 1 training-data files" in result.output
+    for table in (lake.read_events(columns=["learner_id"]), pq.read_table(snapshot)):
+        remaining = table.column("learner_id").to_pylist()
+        assert victim not in remaining and len(remaining) == 8
