@@ -30,13 +30,13 @@ class Erased:
     rows_deleted: int
 
 
-def dataset_roots(settings: Settings) -> list[Path]:
-    """Where the training data lies: the pipeline's output folder, and MLflow's artifact store
-    when it is a local one (an S3 store is not reached)."""
-    roots = [settings.pipeline_root]
+def dataset_roots(settings: Settings) -> dict[str, Path]:
+    """Where the training data lies, by name: the pipeline's output folder, and MLflow's
+    artifact store when it is a local one (an S3 store is not reached)."""
+    roots = {"pipeline": settings.pipeline_root}
     artifacts = settings.mlflow_artifact_location
     if "://" not in artifacts or artifacts.startswith("file://"):
-        roots.append(Path(artifacts.removeprefix("file://")))
+        roots["mlflow_artifacts"] = Path(artifacts.removeprefix("file://"))
     return roots
 
 

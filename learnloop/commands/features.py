@@ -132,7 +132,7 @@ def erase(learner_id: Annotated[str, typer.Argument(help="Pseudonymous learner i
         state_files=list(settings.state_path.glob("*.sqlite")),
         offline_dir=settings.feature_offline_path,
     )
-    training = erase_training_data(dataset_roots(settings), learner_id)
+    training = erase_training_data(dataset_roots(settings).values(), learner_id)
     console.print(
         f"erased {learner_id}: {result['lake_rows']} lake rows, "
         f"{result['online_rows']} online rows, {result['offline_rows']} offline feature rows, "

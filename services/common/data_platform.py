@@ -212,18 +212,18 @@ class TrainingDataSubjectHandler:
 
     def export_subject(self, subject_id: str) -> dict[str, Any]:
         files = []
-        for root, path in learner_datasets(self._roots()):
-            found = subject_rows(ds.dataset(path, format="parquet"), subject_id, limit=self.limit)
-            if found["total"]:
-                files.append({"root": str(root), "path": str(path.relative_to(root)), **found})
+        for source, root in dataset_roots(self.settings).items():
+            for _, path in learner_datasets([root]):
+                data = ds.dataset(path, format="parquet")
+                found = subject_rows(data, subject_id, limit=self.limit)
+                if found["total"]:
+                    where = {"source": source, "path": path.relative_to(root).as_posix()}
+                    files.append(where | found)
         return {"files": files}
 
     def erase_subject(self, subject_id: str, pseudonym: str) -> dict[str, int]:
-        erased = erase_learner(self._roots(), subject_id)
+        erased = erase_learner(dataset_roots(self.settings).values(), subject_id)
         return {"files_rewritten": erased.files_rewritten, "rows_deleted": erased.rows_deleted}
-
-    def _roots(self) -> list[Path]:
-        return dataset_roots(self.settings)
 
 
 class ConsumerStateSubjectHandler:

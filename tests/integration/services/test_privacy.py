@@ -263,6 +263,8 @@ def test_export_contains_every_store(gateway: Gateway, stream_features: Any) -> 
         "truncated": False,
     }
     training = {f["path"]: f for f in stores["training_data"]["files"]}
+    sources = {f["source"] for f in stores["training_data"]["files"]}
+    assert sources == {"pipeline", "mlflow_artifacts"}  # named, not server paths
     assert set(training) == {
         "run-1/ingest/events.parquet",
         "1/r1/artifacts/reference/predictions.parquet",
