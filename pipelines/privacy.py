@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from features.lake.maintenance import without_learner
 from learnloop.settings import Settings
 
 SUBJECT_COLUMN = "learner_id"
@@ -63,11 +63,9 @@ def erase_learner(roots: Iterable[Path], learner_id: str) -> Erased:
 
 
 def _rewrite_without(path: Path, learner_id: str) -> int:
-    table = pq.read_table(path)
-    mine = pc.fill_null(pc.equal(table[SUBJECT_COLUMN], learner_id), False)
-    removed = int(pc.sum(mine).as_py() or 0)
+    kept, removed = without_learner(pq.read_table(path), learner_id)
     if removed:
         tmp = path.with_name(f".{path.name}.erasing")
-        pq.write_table(table.filter(pc.invert(mine)), tmp)
+        pq.write_table(kept, tmp)
         tmp.replace(path)
     return removed

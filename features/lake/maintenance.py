@@ -109,6 +109,14 @@ def dedupe_on_event_id(table: pa.Table) -> pa.Table:
     return table.take(first.take(pc.sort_indices(first)))
 
 
+def without_learner(table: pa.Table, learner_id: str) -> tuple[pa.Table, int]:
+    """``table`` without the rows of ``learner_id`` (rows with no learner id are kept), and how
+    many rows were removed: the one erasure rule of every learner-keyed table."""
+    mine = pc.fill_null(pc.equal(table["learner_id"], learner_id), False)
+    removed = int(pc.sum(mine).as_py() or 0)
+    return (table.filter(pc.invert(mine)) if removed else table), removed
+
+
 def delete_learner(
     lake: Lake,
     dataset: str,
@@ -146,8 +154,8 @@ def delete_learner(
                 removed = kept = 0
                 for path in affected:
                     table = _read(lake, dataset, [path], schema)
-                    keep = table.filter(pc.invert(pc.equal(table.column("learner_id"), learner_id)))
-                    removed += table.num_rows - keep.num_rows
+                    keep, gone = without_learner(table, learner_id)
+                    removed += gone
                     kept += keep.num_rows
                     writer.write(keep, shard=shard_of(path))
         except ConflictError:

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from features.lake import Lake
+from features.lake.maintenance import without_learner
 from features.sql import connect, query_view
 
 TS = pa.timestamp("us", tz="UTC")
@@ -88,17 +89,14 @@ LEARNER_TABLES = tuple(n for n, s in FEATURE_TABLE_SCHEMAS.items() if "learner_i
 def delete_learner_rows(out_dir: Path, learner_id: str) -> int:
     """Rewrite the learner feature tables of ``out_dir`` without ``learner_id`` (GDPR erasure);
     rows removed. Tables are built whole in memory anyway (:func:`build_feature_tables`)."""
-    import pyarrow.compute as pc
-
     removed = 0
     for name in LEARNER_TABLES:
         folder = out_dir / name
         if not any(folder.glob("*.parquet")):
             continue
         table = pq.read_table(folder, schema=FEATURE_TABLE_SCHEMAS[name])
-        mine = pc.fill_null(pc.equal(table["learner_id"], learner_id), False)
-        count = int(pc.sum(mine).as_py() or 0)
+        kept, count = without_learner(table, learner_id)
         if count:
-            replace_table(folder, table.filter(pc.invert(mine)))
+            replace_table(folder, kept)
             removed += count
     return removed
