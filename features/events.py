@@ -91,6 +91,11 @@ class EventObject(_Strict):
     course_id: str | None = Field(default=None, max_length=256)
 
 
+def catalog_item_of(object_id: str) -> str:
+    """The catalog item an object id stands for: a step ``<item>/<step>`` counts for its item."""
+    return object_id.split("/", 1)[0]
+
+
 class EventResult(_Strict):
     """Outcome of an attempt; every field optional (a ``viewed`` event has no result)."""
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from features.events import LearningEvent
+from features.events import LearningEvent, catalog_item_of
 from features.feature_repo.names import ITEM_OBJECT_TYPES, RECENT_ITEMS
 
 WINDOW_DAYS = 7
@@ -120,4 +120,4 @@ def catalog_item(event: LearningEvent) -> str | None:
     ``None`` for lessons, courses, assessments and external tools."""
     if event.object.type.value not in ITEM_OBJECT_TYPES:
         return None
-    return event.object.id.split("/", 1)[0]
+    return catalog_item_of(event.object.id)

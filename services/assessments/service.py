@@ -15,6 +15,7 @@ from features.events import (
     LearningEvent,
     ObjectType,
     Verb,
+    catalog_item_of,
 )
 from features.streaming import encode
 from services.assessments import repository
@@ -350,5 +351,5 @@ def recently_answered_items(session: Session, *, learner_id: str, limit: int = 5
     (the ``history`` RES reads a learner's position from and does not repeat); an answer to a
     step counts for its item (``content_ref`` ``<catalog item>/<step>``)."""
     refs = repository.recent_content_refs(session, learner_id=learner_id, limit=4 * limit)
-    newest_first = dict.fromkeys(ref.split("/", 1)[0] for ref in refs)
+    newest_first = dict.fromkeys(catalog_item_of(ref) for ref in refs)
     return list(newest_first)[:limit][::-1]
