@@ -40,21 +40,21 @@ def dataset_roots(settings: Settings) -> dict[str, Path]:
     return roots
 
 
-def learner_datasets(roots: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
-    """``(root, file)`` for every parquet file under ``roots`` that has a ``learner_id``
-    column, in path order (missing roots are skipped)."""
+def learner_datasets(roots: Iterable[Path]) -> Iterator[Path]:
+    """Every parquet file under ``roots`` that has a ``learner_id`` column, in path order
+    (missing roots are skipped)."""
     for root in roots:
         if not root.is_dir():
             continue
         for path in sorted(root.rglob("*.parquet")):
             if path.is_file() and SUBJECT_COLUMN in pq.read_schema(path).names:
-                yield root, path
+                yield path
 
 
 def erase_learner(roots: Iterable[Path], learner_id: str) -> Erased:
     """Rewrite every learner dataset under ``roots`` without ``learner_id``'s rows."""
     files = rows = 0
-    for _root, path in learner_datasets(roots):
+    for path in learner_datasets(roots):
         removed = _rewrite_without(path, learner_id)
         if removed:
             files += 1

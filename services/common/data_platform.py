@@ -213,7 +213,7 @@ class TrainingDataSubjectHandler:
     def export_subject(self, subject_id: str) -> dict[str, Any]:
         files = []
         for source, root in dataset_roots(self.settings).items():
-            for _, path in learner_datasets([root]):
+            for path in learner_datasets([root]):
                 data = ds.dataset(path, format="parquet")
                 found = subject_rows(data, subject_id, limit=self.limit)
                 if found["total"]:

@@ -19,7 +19,7 @@ def test_erasure_rewrites_only_the_learners_rows(tmp_path: Path) -> None:
     pq.write_table(rows.slice(0, 2), artifacts / "ref" / "predictions.parquet")
     items = pa.table({"item_id": ["a"], "n": [1]})  # "a" is an item id here, not a learner
     pq.write_table(items, run / "features" / "item_stats.parquet")
-    found = [p.relative_to(tmp_path).as_posix() for _, p in learner_datasets([run, artifacts])]
+    found = [p.relative_to(tmp_path).as_posix() for p in learner_datasets([run, artifacts])]
     assert found == ["pipeline/features/training_set.parquet", "mlflow/ref/predictions.parquet"]
 
     erased = erase_learner([run, artifacts, tmp_path / "missing"], "a")
