@@ -203,18 +203,15 @@ class Engine:
         note: list[dict[str, Any]] = []
         inferred = None if query.course_id else self.history_course(query)
         part = index.part(query.course_id or inferred)
-        scope = self.filters(part, query)
-        reachable = scope & ~(part.item_prereqs @ unmastered > 0)
-        eligible = self._eligible(part, reachable, unmastered, learner, query, seen)
+        reachable, eligible = self._candidates(part, query, unmastered, learner, seen)
         if inferred is not None and not eligible.any():  # nothing left in that course
             inferred, part = None, index.part(None)
-            scope = self.filters(part, query)
-            reachable = scope & ~(part.item_prereqs @ unmastered > 0)
-            eligible = self._eligible(part, reachable, unmastered, learner, query, seen)
+            reachable, eligible = self._candidates(part, query, unmastered, learner, seen)
         if not reachable.any():  # nothing reachable in the filters: whole catalog
             part = index.part(None)
-            reachable = ~(part.item_prereqs @ unmastered > 0)
-            eligible = self._eligible(part, reachable, unmastered, learner, query, seen)
+            reachable, eligible = self._candidates(
+                part, query, unmastered, learner, seen, filtered=False
+            )
             note = [{"code": "scope_widened", "reason": "no reachable item matches the filters"}]
         elif inferred is not None:
             note = [{"code": "course_from_history", "course_id": inferred}]
@@ -262,18 +259,24 @@ class Engine:
                 return index.course_ids[int(index.item_course[pos])]
         return None
 
-    def _eligible(
+    def _candidates(
         self,
         part: Part,
-        reachable: npt.NDArray[np.bool_],
+        query: Query,
         unmastered: FloatArray,
         learner: LearnerView,
-        query: Query,
         seen: list[int],
-    ) -> npt.NDArray[np.bool_]:
-        """Rows of ``part`` to rank: reachable, with an unmastered skill, none of the skills
-        the learner is past, and unseen (when the request says so)."""
+        *,
+        filtered: bool = True,
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+        """Rows of ``part`` that are *reachable* (no unmastered prerequisite; in the request's
+        filters unless ``filtered`` is false) and *eligible* to rank: reachable, with an
+        unmastered skill, none of the skills the learner is past, and unseen (when the
+        request says so)."""
         index = self.index
+        reachable = ~(part.item_prereqs @ unmastered > 0)
+        if filtered:
+            reachable &= self.filters(part, query)
         eligible = reachable & (part.item_skills @ unmastered > 0)
         if learner.behind:
             behind = np.zeros(index.n_skills)
@@ -281,7 +284,7 @@ class Engine:
             eligible &= ~(part.item_skills @ behind > 0)
         if query.exclude_seen and seen:
             eligible[np.isin(part.rows, seen)] = False
-        return np.asarray(eligible, dtype=bool)
+        return np.asarray(reachable, dtype=bool), np.asarray(eligible, dtype=bool)
 
     def _keep_practising(
         self, allowed: npt.NDArray[np.bool_], m: FloatArray, seen: list[int], k: int
