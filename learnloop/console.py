@@ -15,8 +15,15 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Column, Table
 
 console = Console(stderr=True, soft_wrap=True)
+
+
+def wrapping_table(*headers: str, title: str | None = None) -> Table:
+    """A table whose long cells (timestamps, ``metric=value``, paths) wrap onto more lines
+    instead of ending in an ellipsis: on a narrow or piped terminal nothing is hidden."""
+    return Table(*(Column(h, overflow="fold") for h in headers), title=title)
 
 
 class CliError(Exception):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -33,8 +32,7 @@ def service_config(settings: Settings) -> dict[str, Any]:
 
 def prepare_worker(settings: Settings) -> None:
     """learnloop's JSON logs only (BentoML's root handler would print every line twice; the
-    mounted app writes one access line per request), no MLflow download progress bars."""
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    mounted app writes one access line per request)."""
     configure_logging(settings.log_level, json_output=settings.log_json)
     root = logging.getLogger()
     for handler in list(root.handlers):

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.table import Table
 
-from learnloop.console import CliError, console
+from learnloop.console import CliError, console, wrapping_table
 from learnloop.settings import get_settings
 
 app = typer.Typer(
@@ -22,7 +21,7 @@ def reports() -> None:
     """List the analytics reports."""
     from services.analytics.queries import REPORTS
 
-    table = Table("report", "description", title="analytics reports")
+    table = wrapping_table("report", "description", title="analytics reports")
     for report in REPORTS.values():
         table.add_row(report.name, report.description)
     console.print(table)

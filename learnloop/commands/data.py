@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from features.datasets.kt_folds import DATASETS, resolve_name
 from features.importers import (
@@ -22,7 +21,7 @@ from features.importers import (
     run_import,
 )
 from features.importers.csv_rows import HeaderError
-from learnloop.console import CliError, console, progress_bar
+from learnloop.console import CliError, console, progress_bar, wrapping_table
 from learnloop.resources import datasets_dir, lake_from_settings
 from learnloop.settings import get_settings
 
@@ -44,7 +43,9 @@ def print_report(report: ImportReport) -> None:
     """Print an import report (counts, then the first errors as a table)."""
     console.print(report.summary())
     if report.errors:
-        table = Table("row", "column", "reason", title=f"first {len(report.errors)} errors")
+        table = wrapping_table(
+            "row", "column", "reason", title=f"first {len(report.errors)} errors"
+        )
         for error in report.errors:
             table.add_row(str(error.row), error.column, error.reason)
         console.print(table)

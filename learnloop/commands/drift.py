@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from learnloop.console import console
+from learnloop.console import console, wrapping_table
 from learnloop.settings import get_settings
 
 app = typer.Typer(help="Drift monitoring of the champion model.", no_args_is_help=True)
@@ -49,7 +48,7 @@ def check(
         else:
             result = check_drift(settings, end=when, start=since)
             log_check(settings, result, triggered=False, reason="check only")
-    table = Table(
+    table = wrapping_table(
         "feature", "PSI", "KS", "breach", title=f"drift of {result.model} v{result.version}"
     )
     for f in result.features:

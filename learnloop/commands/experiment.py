@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 import yaml
-from rich.table import Table
 
-from learnloop.console import CliError, console
+from learnloop.console import CliError, console, wrapping_table
 from learnloop.settings import get_settings
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ def _when(value: str | None) -> datetime | None:
 def list_experiments() -> None:
     """List the experiments defined in the experiments folder."""
     registry = _registry()
-    table = Table("id", "variants", "primary metric", "start", "end", title="experiments")
+    table = wrapping_table("id", "variants", "primary metric", "start", "end", title="experiments")
     for exp in registry:
         variants = ", ".join(f"{n} {w:.0%}" for n, w in exp.weights.items())
         end = exp.end.isoformat() if exp.end else "open"
@@ -148,7 +147,7 @@ def validate(
         aa = aa_study(outcomes, n_experiments=n_aa)
         ab = ab_study(outcomes, n_experiments=n_ab)
         checks, logged = ope_study()
-    table = Table("check", "measured", "expected", title="experiment analysis, simulated")
+    table = wrapping_table("check", "measured", "expected", title="experiment analysis, simulated")
     band = 3 * aa.sampling_error
     table.add_row(
         "A/A false-positive rate (Welch)", f"{aa.fpr_welch:.4f}", f"{aa.alpha}±{band:.4f}"

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from learnloop.console import CliError, console
+from learnloop.console import CliError, console, wrapping_table
 from learnloop.resources import lake_from_settings
 from learnloop.settings import get_settings
 
@@ -70,7 +69,7 @@ def get(
     values = store.get_online_features(
         features=features, entity_rows=[{"learner_id": learner_id}]
     ).to_dict()
-    table = Table("feature", "value")
+    table = wrapping_table("feature", "value")
     for name, column in values.items():
         table.add_row(name, str(column[0]))
     console.print(table)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from knowledge_graph.base import SkillGraph
 from knowledge_graph.factory import open_skill_graph
-from learnloop.console import console
+from learnloop.console import console, wrapping_table
 from learnloop.resources import datasets_dir
 from learnloop.settings import Settings, get_settings
 
@@ -73,7 +72,7 @@ def show(
         )
         return
     info = graph.skill(skill)
-    table = Table("field", "value", title=skill)
+    table = wrapping_table("field", "value", title=skill)
     table.add_row("mastery threshold", str(info.mastery_threshold))
     table.add_row("prerequisites", ", ".join(graph.prerequisites(skill)) or "-")
     table.add_row("dependents", ", ".join(graph.dependents(skill)) or "-")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from learnloop.console import console
+from learnloop.console import console, wrapping_table
 from learnloop.settings import get_settings
 
 app = typer.Typer(
@@ -31,7 +30,7 @@ def list_(model: ModelArg = "kt") -> None:
     if not rows:
         console.print(f"{name}: no versions yet (run `learnloop pipeline run`)")
         return
-    table = Table(
+    table = wrapping_table(
         "version", "aliases", "created", "model", "metric", "gate", "decision", title=name
     )
     for r in rows:
@@ -94,7 +93,7 @@ def decisions(limit: Annotated[int, typer.Option(help="How many.")] = 20) -> Non
     """The latest registry decisions with their reasons."""
     from pipelines.registry.versions import read_decisions
 
-    table = Table("at", "model", "action", "version", "was", "by", "reasons")
+    table = wrapping_table("at", "model", "action", "version", "was", "by", "reasons")
     for d in read_decisions(get_settings(), limit):
         table.add_row(
             d["at"],

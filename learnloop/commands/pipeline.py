@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from learnloop.console import CliError, console, progress_bar
+from learnloop.console import CliError, console, progress_bar, wrapping_table
 from learnloop.settings import get_settings
 
 app = typer.Typer(
@@ -47,7 +46,9 @@ def _run(steps: list[str] | None, *, quick: bool | None, force: bool) -> Any:
         result = run_pipeline(
             settings, steps=steps, force=force, quick=quick, listener=listener, report=report
         )
-    table = Table("step", "status", "seconds", "summary", title=f"pipeline ({result.profile})")
+    table = wrapping_table(
+        "step", "status", "seconds", "summary", title=f"pipeline ({result.profile})"
+    )
     for outcome in result.outcomes:
         table.add_row(outcome.step, outcome.status, f"{outcome.seconds:.1f}", outcome.summary)
     console.print(table)
@@ -102,7 +103,7 @@ def show(quick: QuickOpt = None) -> None:
     settings = get_settings()
     params = load_params(settings, quick=quick)
     store = ArtifactStore(artifact_root(settings, params))
-    table = Table("step", "after", "last run", "seconds", "summary", title=f"{store.root}")
+    table = wrapping_table("step", "after", "last run", "seconds", "summary", title=f"{store.root}")
     for spec in STEPS:
         state = store.read_state(spec.name)
         table.add_row(

@@ -16,7 +16,7 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
-from learnloop.console import CliError, console
+from learnloop.console import CliError, console, wrapping_table
 from learnloop.resources import datasets_dir
 from learnloop.settings import get_settings
 
@@ -25,7 +25,7 @@ def _table(stats: object, elapsed: float) -> Table:
     from serving.traffic import TrafficStats
 
     assert isinstance(stats, TrafficStats)
-    table = Table("measure", "value", title=f"learnloop simulate — {elapsed:.0f} s")
+    table = wrapping_table("measure", "value", title=f"learnloop simulate — {elapsed:.0f} s")
     accuracy = stats.correct / stats.steps if stats.steps else 0.0
     rows = [
         ("answers (correct)", f"{stats.steps} ({accuracy:.0%})"),

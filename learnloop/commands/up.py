@@ -7,9 +7,8 @@ from types import FrameType
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from learnloop.console import console
+from learnloop.console import console, wrapping_table
 from learnloop.settings import get_settings
 from learnloop.stack import LocalStack
 
@@ -33,7 +32,7 @@ def up(
     stack = LocalStack(get_settings(), dataset=dataset or None)
     try:
         stack.start()
-        table = Table("component", "address", title="learnloop is up")
+        table = wrapping_table("component", "address", title="learnloop is up")
         for name, url in stack.urls.items():
             table.add_row(name, url)
         console.print(table)

@@ -16,8 +16,12 @@ CHALLENGER = "challenger"
 
 
 def configure(settings: Settings) -> str:
-    """Set MLflow's tracking and registry URI from settings; returns the URI."""
+    """Set MLflow's tracking and registry URI from settings; returns the URI.
+
+    Also turns off MLflow's telemetry and its per-file download progress bars (learnloop's
+    commands and servers report their own progress; those bars flooded stderr)."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     import mlflow
 
     uri = settings.mlflow_tracking_uri

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import click
@@ -81,3 +82,24 @@ def test_bad_option_value_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["data", "import", "x.csv", "--on-error", "explode"])
     assert result.exit_code == 2
     assert "explode" in result.output
+
+
+def _render(grid: object, width: int) -> str:
+    from rich.console import Console
+
+    out = Console(width=width, record=True, file=io.StringIO())
+    out.print(grid)
+    return out.export_text()
+
+
+def test_cli_tables_wrap_long_cells_instead_of_cutting_them() -> None:
+    from learnloop.console import wrapping_table
+
+    stamp = "2026-11-27T21:31:53+00:00"
+    one = wrapping_table("created")
+    one.add_row(stamp)
+    body = [line.strip("│ ") for line in _render(one, 16).splitlines() if line.startswith("│")]
+    assert "".join(body) == stamp  # the cell folded over several lines
+    grid = wrapping_table("version", "created", "metric", title="learnloop-kt")
+    grid.add_row("1", stamp, "test_auc=0.7138")
+    assert "…" not in _render(grid, 40)
