@@ -63,6 +63,9 @@ class DriftResult:
     window_end: str = ""
     reference_rows: int = 0
     window_rows: int = 0
+    min_rows: int = 0  # fewer window rows: no verdict
+    source: str | None = None  # the lake source the champion was trained on (None: every one)
+    data_end: str | None = None  # the end of its training data: the window holds later answers
     features: list[FeatureDrift] = field(default_factory=list)
     prediction_psi: float = float("nan")
     reference_auc: float = float("nan")
@@ -80,7 +83,14 @@ class DriftResult:
     def summary(self) -> str:
         head = f"{self.model} v{self.version}: {self.status}"
         if self.status == "insufficient_data":
-            return f"{head} ({self.window_rows} window rows)"
+            of = f" of source {self.source}" if self.source else ""
+            after = (
+                f"; only answers after its training data, {self.data_end}" if self.data_end else ""
+            )
+            return (
+                f"{head} ({self.window_rows} labelled answers{of} in {self.window_start}.."
+                f"{self.window_end}, {self.min_rows} needed{after})"
+            )
         detail = "; ".join(self.breaches) if self.breaches else "no threshold breached"
         span = f"{self.window_start}..{self.window_end}"
         return f"{head} ({self.window_rows} window rows, {span}): {detail}"
@@ -216,7 +226,8 @@ def check_drift(
     champion = alias_version(client, name, tracking.CHAMPION)
     if champion is None:
         return DriftResult(name, None, "no_champion")
-    source = champion.tags.get("source") or None
+    tagged = champion.tags.get("source") or None
+    source = None if tagged == "*" else tagged  # "*": trained on every source
     max_len = int(champion.tags.get("max_seq_len", "200"))
     with tempfile.TemporaryDirectory() as tmp:
         loaded = load_kt(settings, f"models:/{name}/{champion.version}", Path(tmp) / "model")
@@ -231,7 +242,7 @@ def check_drift(
     bounds = [b for b in (start, datetime.fromisoformat(data_end) if data_end else None) if b]
     window = load_window(
         settings,
-        None if source == "*" else source,
+        source,
         settings.drift.window_days,
         end,
         max(bounds) if bounds else None,
@@ -244,6 +255,9 @@ def check_drift(
         window.end.isoformat(timespec="seconds"),
         len(reference),
         int(window.rows["in_window"].sum()),
+        settings.drift.min_rows,
+        source,
+        data_end,
     )
     if result.window_rows >= settings.drift.min_rows:
         learners = window.rows.loc[window.rows["in_window"], "learner_id"].unique()
