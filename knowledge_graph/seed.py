@@ -57,6 +57,14 @@ class SeedReport:
     content: int = 0
     refused_cycles: list[Prerequisite] = field(default_factory=list)
 
+    def summary(self) -> str:
+        """One line for people: what was added, what was refused."""
+        return (
+            f"seeded {self.courses} courses: {self.skills} skills, {self.prerequisites} "
+            f"prerequisites, {self.content} content items; {len(self.refused_cycles)} edges "
+            "refused (would close a cycle across course plans)"
+        )
+
 
 def course_edges(course: CourseLike) -> list[Prerequisite]:
     """Edges implied by one course plan (previous lesson's new skills → this lesson's new ones)."""

@@ -1,8 +1,9 @@
 """The local platform: start every component on embedded defaults, print URLs, stop cleanly.
 
-Components start in dependency order (broker → topics → data → first champion → stream
-consumers → API → RES and LPS → MLflow UI) as child processes in their own process groups;
-stopping (Ctrl-C) tears them down in reverse order.
+Components start in dependency order (broker → data and skill graph → topics and stream
+consumers → API → RES and LPS → MLflow UI, then the first champion's training in the
+background) as child processes in their own process groups; stopping (Ctrl-C) tears them down
+in reverse order.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from features.importers import import_kt_dataset, is_kt_dataset_imported
 from learnloop.console import console
 from learnloop.localstack import ManagedProcess, free_port, start_broker
 from learnloop.localstack.process import port_open
-from learnloop.resources import datasets_dir, lake_from_settings
+from learnloop.resources import datasets_dir, ensure_skill_graph, lake_from_settings
 from learnloop.settings import Settings
 from learnloop.web.security_tls import client_verify, uvicorn_tls_argv
 
@@ -84,6 +85,10 @@ class LocalStack:
             with console.status(f"importing {self.dataset} into the lake"):
                 report = import_kt_dataset(directory, self.dataset, lake)
             console.print(report.summary())
+        with console.status("seeding the skill graph from the content pack's course plans"):
+            seeded = ensure_skill_graph(self.settings)
+        if seeded is not None:
+            console.print(f"skill graph {self.settings.graph_path}: {seeded.summary()}")
 
     def _start_ingestion(self) -> None:
         """Create the topics, then run the lake sink and the feature consumer (which applies the

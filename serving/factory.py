@@ -6,7 +6,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from learnloop.resources import datasets_dir
+from knowledge_graph.base import SkillGraph
+from learnloop.resources import (
+    datasets_dir,
+    seed_from_pack,
+    skill_graph_file_missing,
+    skill_graph_from_settings,
+)
 from learnloop.settings import Settings
 from serving.breaker import CircuitBreaker
 from serving.content import ContentIndex, build_content_index
@@ -21,29 +27,15 @@ def content_dir(settings: Settings) -> Path:
 
 def prerequisite_map(settings: Settings, pack_dir: Path) -> dict[str, list[str]]:
     """The configured skill graph's prerequisites; seeded in memory from the course plans
-    when the networkx graph file does not exist yet."""
-    from knowledge_graph.factory import open_skill_graph
-
-    g = settings.graph
-    graph = open_skill_graph(
-        g.backend,
-        path=settings.graph_path,
-        uri=g.neo4j_uri,
-        user=g.neo4j_user,
-        password=g.neo4j_password.get_secret_value() if g.neo4j_password else None,
-        database=g.neo4j_database,
-    )
-    if g.backend == "networkx" and not settings.graph_path.is_file():
-        from features.datasets.content_pack import ContentPack
+    when the networkx graph file does not exist yet (``learnloop up`` writes it)."""
+    if skill_graph_file_missing(settings):
         from knowledge_graph.networkx_backend import NetworkXSkillGraph
-        from knowledge_graph.seed import seed_from_courses
 
         logger.info("no skill graph at %s: seeding one in memory", settings.graph_path)
-        pack = ContentPack(pack_dir)
-        graph = NetworkXSkillGraph(None)
-        seed_from_courses(
-            graph, pack.courses, problem_skills={p.id: p.skills for p in pack.iter_problems()}
-        )
+        graph: SkillGraph = NetworkXSkillGraph(None)
+        seed_from_pack(graph, pack_dir)
+    else:
+        graph = skill_graph_from_settings(settings)
     return graph.prerequisite_map()
 
 

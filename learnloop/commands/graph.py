@@ -6,29 +6,13 @@ from typing import Annotated
 
 import typer
 
-from knowledge_graph.base import SkillGraph
-from knowledge_graph.factory import open_skill_graph
 from learnloop.console import console, wrapping_table
-from learnloop.resources import datasets_dir
-from learnloop.settings import Settings, get_settings
+from learnloop.resources import datasets_dir, seed_from_pack, skill_graph_from_settings
+from learnloop.settings import get_settings
 
 app = typer.Typer(
     help="Skill graph: seed from course plans, show, plan prerequisites.", no_args_is_help=True
 )
-
-
-def graph_from_settings(settings: Settings) -> SkillGraph:
-    """The configured backend (``LEARNLOOP_GRAPH__BACKEND``: networkx file or Neo4j)."""
-    g = settings.graph
-    password = g.neo4j_password.get_secret_value() if g.neo4j_password else None
-    return open_skill_graph(
-        g.backend,
-        path=settings.graph_path,
-        uri=g.neo4j_uri,
-        user=g.neo4j_user,
-        password=password,
-        database=g.neo4j_database,
-    )
 
 
 @app.command("seed")
@@ -39,23 +23,13 @@ def seed(
     reset: Annotated[bool, typer.Option(help="Clear the graph first.")] = False,
 ) -> None:
     """Seed skills, prerequisites and content tags from the content pack's course plans."""
-    from features.datasets.content_pack import ContentPack
-    from knowledge_graph.seed import seed_from_courses
-
     settings = get_settings()
-    pack = ContentPack(datasets_dir(settings) / "content")
-    courses = [pack.course(name) for name in course] if course else pack.courses
-    graph = graph_from_settings(settings)
+    graph = skill_graph_from_settings(settings)
     if reset:
         graph.clear()
     with console.status("seeding the skill graph"):
-        problem_skills = {p.id: p.skills for p in pack.iter_problems()}
-        report = seed_from_courses(graph, courses, problem_skills=problem_skills)
-    console.print(
-        f"seeded {report.courses} courses: {report.skills} skills, {report.prerequisites} "
-        f"prerequisites, {report.content} content items; {len(report.refused_cycles)} edges "
-        "refused (would close a cycle across course plans)"
-    )
+        report = seed_from_pack(graph, datasets_dir(settings) / "content", course)
+    console.print(report.summary())
 
 
 @app.command("show")
@@ -63,7 +37,7 @@ def show(
     skill: Annotated[str | None, typer.Argument(help="A skill id; omit for totals.")] = None,
 ) -> None:
     """Totals of the graph, or one skill's prerequisites, dependents and content."""
-    graph = graph_from_settings(get_settings())
+    graph = skill_graph_from_settings(get_settings())
     if skill is None:
         s = graph.summary()
         console.print(
@@ -87,7 +61,7 @@ def closure(
     mastered: Annotated[list[str] | None, typer.Option(help="Skills already mastered.")] = None,
 ) -> None:
     """What is still to learn, in order, to reach GOALS (shortest prerequisite closure)."""
-    graph = graph_from_settings(get_settings())
+    graph = skill_graph_from_settings(get_settings())
     done = dict.fromkeys(mastered or [], 1.0)
     for n, s in enumerate(graph.closure(goals, done), start=1):
         console.print(f"{n:3d}. {s}", highlight=False)

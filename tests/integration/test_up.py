@@ -52,6 +52,8 @@ def test_up_imports_data_and_serves_health_and_docs(tmp_path: Path, dataset_dir:
         assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "learnloop API"
         lake_events = tmp_path / "var" / "lake" / "events"
         assert any(lake_events.rglob("part-kt-assist2009_pid-*.parquet"))
+        # the skill graph file the CLI shows is the one RES and LPS plan over
+        assert (tmp_path / "var" / "graph" / "skills.json").is_file()
         # RES and LPS start last, serving the champion the first start trained
         deadline = time.monotonic() + 240
         while not _ready(lps_port) or not _ready(res_port):

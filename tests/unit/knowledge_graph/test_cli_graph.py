@@ -54,3 +54,29 @@ def test_unknown_skill_is_one_line_with_suggestions(
     output = " ".join(capsys.readouterr().err.split())
     assert info.value.code == 2
     assert "error: unknown skill 'fractons'; did you mean: fractions" in output
+
+
+def test_first_start_seeds_the_graph_file_that_serving_then_reads(env: Path) -> None:
+    from learnloop.resources import ensure_skill_graph
+    from serving.factory import content_dir, prerequisite_map
+
+    settings = get_settings()
+    in_memory = prerequisite_map(settings, content_dir(settings))  # no file: seeded in memory
+    report = ensure_skill_graph(settings)
+    assert report is not None and report.skills > 1000 and report.prerequisites > 1000
+    assert settings.graph_path.is_file()
+    assert ensure_skill_graph(settings) is None  # a file already: left as it is
+    assert prerequisite_map(settings, content_dir(settings)) == in_memory
+    shown = CliRunner().invoke(app, ["graph", "show"])
+    assert f"{report.skills} skills" in shown.output
+
+
+def test_a_neo4j_graph_is_never_seeded_implicitly(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from learnloop.resources import ensure_skill_graph
+
+    monkeypatch.setenv("LEARNLOOP_GRAPH__BACKEND", "neo4j")
+    get_settings.cache_clear()
+    assert ensure_skill_graph(get_settings()) is None
+    assert not get_settings().graph_path.exists()
