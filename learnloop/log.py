@@ -135,8 +135,14 @@ def _otel_trace_id() -> str | None:
     return f"{context.trace_id:032x}" if context.is_valid else None
 
 
+# Libraries that log every routine call at INFO (httpx: one line per outgoing request; Feast's
+# registry: each cache refresh): WARNING and up unless the level is DEBUG
+CHATTY_LOGGERS = ("httpx", "httpcore", "feast.infra.registry.registry")
+
+
 def configure_logging(level: str = "INFO", *, json_output: bool = True) -> None:
-    """Install the JSON (or plain) handler with PII masking on the root logger."""
+    """Install the JSON (or plain) handler with PII masking on the root logger; quieten the
+    :data:`CHATTY_LOGGERS` to WARNING unless ``level`` is DEBUG."""
     handler = logging.StreamHandler(sys.stdout)
     handler.addFilter(PiiMaskingFilter())
     if json_output:
@@ -150,6 +156,10 @@ def configure_logging(level: str = "INFO", *, json_output: bool = True) -> None:
     handler._learnloop = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(
+            logging.NOTSET if root.level <= logging.DEBUG else logging.WARNING
+        )
 
 
 def new_request_id() -> str:

@@ -2,10 +2,19 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 
+import httpx
 import pytest
 
-from learnloop.log import JsonFormatter, PiiMaskingFilter, log_context, mask_text
+from learnloop.log import (
+    CHATTY_LOGGERS,
+    JsonFormatter,
+    PiiMaskingFilter,
+    configure_logging,
+    log_context,
+    mask_text,
+)
 
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJsZWFybmVyLTEifQ.c2lnbmF0dXJlLXZhbHVl"
 
@@ -79,3 +88,29 @@ def test_request_id_is_attached(capture: tuple[logging.Logger, list[str]]) -> No
     inside, outside = (json.loads(line) for line in lines)
     assert inside["request_id"] == "req-12345678" and inside["trace_id"] == "t" * 32
     assert outside["request_id"] is None
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    chatty = {name: logging.getLogger(name).level for name in CHATTY_LOGGERS}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, old in chatty.items():
+        logging.getLogger(name).setLevel(old)
+
+
+@pytest.mark.parametrize(("level", "logged"), [("INFO", False), ("DEBUG", True)])
+def test_outgoing_requests_are_logged_only_at_debug(
+    restored_logging: None, capsys: pytest.CaptureFixture[str], level: str, logged: bool
+) -> None:
+    configure_logging(level, json_output=True)
+    transport = httpx.MockTransport(lambda request: httpx.Response(204))
+    with httpx.Client(transport=transport) as client:
+        assert client.get("http://res.test/readyz").status_code == 204
+    logging.getLogger("learnloop.test").warning("still logged")
+    out = capsys.readouterr().out
+    assert ("HTTP Request: GET http://res.test/readyz" in out) is logged
+    assert "still logged" in out
