@@ -30,6 +30,7 @@ class TrainConfig:
     patience: int = 3
     lr_decay: float = 0.5  # multiply the learning rate after an epoch without improvement
     grad_clip: float = 1.0
+    ema: float = 0.0  # > 0: validate and keep an exponential moving average of the weights
     seed: int = 0
     num_threads: int | None = None
     checkpoint_path: str | None = None
@@ -103,6 +104,7 @@ class _Run:
     rng: np.random.Generator
     stale: int = 0
     epoch: int = 0
+    ema: dict[str, torch.Tensor] | None = None  # the weights' moving average (config.ema > 0)
 
 
 def _save(path: Path, net: nn.Module, optimizer: torch.optim.Optimizer, run: _Run) -> None:
@@ -144,6 +146,8 @@ def _epoch(
         if config.grad_clip > 0:
             nn.utils.clip_grad_norm_(net.parameters(), config.grad_clip)
         optimizer.step()
+        if run.ema is not None:
+            _average_into(run.ema, net, config.ema)
         rows = int(batch.mask.sum())
         total += loss.item() * rows
         count += rows
@@ -152,6 +156,30 @@ def _epoch(
                 FitProgress(f"epoch {run.epoch + 1}", done, len(batches), {"loss": total / count})
             )
     return total / max(count, 1)
+
+
+def _average_into(ema: dict[str, torch.Tensor], net: nn.Module, decay: float) -> None:
+    """``ema <- decay * ema + (1 - decay) * weights`` for every float tensor of ``net``."""
+    with torch.no_grad():
+        for key, value in net.state_dict().items():
+            if value.is_floating_point():
+                ema[key].lerp_(value, 1.0 - decay)
+            else:
+                ema[key].copy_(value)
+
+
+def _evaluated_weights(
+    net: nn.Module, valid_data: Packed, config: TrainConfig, run: _Run
+) -> tuple[float, dict[str, Any]]:
+    """Valid AUC of the weights training keeps (the moving average when there is one)."""
+    if run.ema is None:
+        return evaluate(net, valid_data, config.eval_batch_size), net.state_dict()
+    live = copy.deepcopy(net.state_dict())
+    net.load_state_dict(run.ema)
+    try:
+        return evaluate(net, valid_data, config.eval_batch_size), run.ema
+    finally:
+        net.load_state_dict(live)
 
 
 def train(
@@ -164,13 +192,16 @@ def train(
     """Adam with early stopping on the valid AUC; returns with the best weights loaded.
 
     After an epoch without improvement the learning rate is multiplied by ``lr_decay``;
-    training stops after more than ``patience`` such epochs in a row. With
+    training stops after more than ``patience`` such epochs in a row. With ``config.ema``
+    the moving average of the weights (updated every step) is validated and kept. With
     ``config.checkpoint_path`` every epoch is saved and an existing checkpoint is resumed.
     """
     torch.set_num_threads(config.num_threads or default_threads())
     seed_everything(config.seed)
     optimizer = torch.optim.Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     run = _Run(TrainResult(), copy.deepcopy(net.state_dict()), np.random.default_rng(config.seed))
+    if config.ema > 0:
+        run.ema = copy.deepcopy(net.state_dict())
     ckpt = Path(config.checkpoint_path) if config.checkpoint_path else None
     if ckpt is not None and ckpt.is_file():
         run = _resume(ckpt, net, optimizer)
@@ -179,7 +210,7 @@ def train(
         t0 = time.perf_counter()
         loss = _epoch(net, optimizer, train_data, config, run, progress)
         train_s = time.perf_counter() - t0
-        auc = evaluate(net, valid_data, config.eval_batch_size)
+        auc, weights = _evaluated_weights(net, valid_data, config, run)
         run.epoch += 1
         result = run.result
         result.history.append(
@@ -194,7 +225,7 @@ def train(
         result.epochs = run.epoch
         if not auc <= result.best_valid_auc:  # first epoch (nan) or an improvement
             result.best_valid_auc, result.best_epoch = auc, run.epoch
-            run.best = copy.deepcopy(net.state_dict())
+            run.best = copy.deepcopy(weights)
             run.stale = 0
         else:
             run.stale += 1
