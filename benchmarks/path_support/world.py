@@ -16,6 +16,7 @@ from knowledge_graph.mining import edges_to_mapping, mine_prerequisites, score_e
 from models.kt import make_model
 from models.kt.base import InteractionSequence, KTEvent
 from models.kt.bkt import BKT
+from models.kt.snapshots import mastery_snapshots
 from models.policy import Catalog, ContentItem, KTMasteryTracker, item_offsets_from_log
 
 DAY = 86_400.0
@@ -102,7 +103,11 @@ def build_world(
         problem_ids=problem_id,
         ability_prior=ABILITY_PRIOR,
     )
-    snapshots = _mastery_snapshots(bkt, per, skill_id)
+    histories = [
+        [KTEvent(tuple(skill_id[s] for s in sk), correct) for _, sk, correct in answers]
+        for answers in per.values()
+    ]
+    snapshots = mastery_snapshots(bkt, histories, list(skill_id.values()), SNAPSHOT_EVERY)
     upper = mine_prerequisites(
         list(sim.skills),
         np.concatenate(true_snapshots),
@@ -138,19 +143,3 @@ def build_world(
         {kind: scored(found) for kind, found in alone.items()},
         popularity,
     )
-
-
-def _mastery_snapshots(
-    bkt: BKT, per: dict[str, list[tuple[str, tuple[str, ...], bool]]], skill_id: dict[str, int]
-) -> np.ndarray:
-    """BKT mastery of every learner every ``SNAPSHOT_EVERY`` answers (rows) × skill (columns)."""
-    skills = list(skill_id.values())
-    rows = []
-    for answers in per.values():
-        state = bkt.init_state()
-        for n, (_, sk, correct) in enumerate(answers, start=1):
-            state = bkt.update(state, KTEvent(tuple(skill_id[s] for s in sk), correct))
-            if n % SNAPSHOT_EVERY == 0 or n == len(answers):
-                m = bkt.mastery(state, skills)
-                rows.append([m[s] for s in skills])
-    return np.array(rows)

@@ -5,7 +5,17 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from knowledge_graph.mining import co_tag_counts, mine_prerequisites, score_edges, violation_rates
+from knowledge_graph.base import Prerequisite
+from knowledge_graph.mining import (
+    MinedEdge,
+    add_new_edges,
+    co_tag_counts,
+    mine_prerequisites,
+    review_against,
+    score_edges,
+    violation_rates,
+)
+from knowledge_graph.networkx_backend import NetworkXSkillGraph
 
 TRUE = [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d"), ("d", "e")]
 SKILLS = ["a", "b", "c", "d", "e"]
@@ -59,6 +69,53 @@ def test_mined_graph_is_always_acyclic() -> None:
     edges = mine_prerequisites(SKILLS, rng.random((300, 5)), max_violation=0.6, min_support=1)
     graph = nx.DiGraph([(e.prerequisite, e.dependent) for e in edges])
     assert nx.is_directed_acyclic_graph(graph)
+
+
+def test_unpractised_skills_are_no_evidence() -> None:
+    """Two cohorts: one practises a..e, the other only z. Filled with a high prior, z looks
+    mastered by the whole first cohort and so a prerequisite of its root; left out, it is not."""
+    first = consistent_mastery()
+    rng = np.random.default_rng(2)
+    z_levels = rng.random(300)
+    unpractised = np.column_stack([first, np.full(len(first), np.nan)])
+    unpractised = np.vstack(
+        [unpractised, np.column_stack([np.full((300, len(SKILLS)), np.nan), z_levels])]
+    )
+    skills = [*SKILLS, "z"]
+    edges = mine_prerequisites(skills, unpractised, max_violation=0.02)
+    assert {(e.prerequisite, e.dependent) for e in edges} == set(TRUE)
+    prior_filled = np.where(np.isnan(unpractised), 0.0, unpractised)
+    prior_filled[: len(first), -1] = 0.95  # z's prior for the cohort that never saw it
+    filled = mine_prerequisites(skills, prior_filled, max_violation=0.02)
+    assert ("z", "a") in {(e.prerequisite, e.dependent) for e in filled}
+
+
+def test_violation_rates_count_only_observed_prerequisites() -> None:
+    mastered = np.array([[True, True], [False, True], [False, True], [True, False]])
+    observed = np.array([[True, True], [True, True], [False, True], [True, True]])
+    rates, support = violation_rates(mastered, observed)
+    assert support[0, 1] == 2 and rates[0, 1] == 0.5  # row 2: a unobserved, not a violation
+    assert support[1, 0] == 2 and rates[1, 0] == 0.5
+
+
+def test_review_against_the_graph_and_add_the_new_edges() -> None:
+    graph = NetworkXSkillGraph()
+    graph.add_prerequisite("a", "b", source="seed")
+    graph.add_prerequisite("b", "c", source="seed")
+    graph.add_skills(["d", "e"])
+    mined = [("a", "b"), ("a", "c"), ("c", "a"), ("d", "e"), ("e", "d"), ("x", "a")]
+    reviewed = review_against(graph, [MinedEdge(p, d, "precedence", 0.0, 30) for p, d in mined])
+    assert [r.status for r in reviewed] == [
+        "in_graph",
+        "implied",
+        "reversed",
+        "new",
+        "new",
+        "unknown_skill",
+    ]
+    assert add_new_edges(graph, reviewed) == 1  # e -> d would close a cycle with d -> e
+    assert Prerequisite("d", "e", "mined") in graph.prerequisite_edges()
+    assert not graph.has_skill("x") and len(graph.prerequisite_edges()) == 3
 
 
 def test_score_edges() -> None:
