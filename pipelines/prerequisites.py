@@ -66,7 +66,7 @@ class MiningResult:
 def read_graded_answers(
     lake: Lake, *, source: str | None = None, max_learners: int | None = None, seed: int = 0
 ) -> pd.DataFrame:
-    """One row per (graded answer, skill) of the lake, by learner then time.
+    """One row per (graded answer, skill) of the lake (``pipelines.pit_join.graded_rows``).
 
     Raises
     ------
@@ -83,11 +83,13 @@ def read_graded_answers(
         asked = f" of source {source!r}" if source is not None else ""
         held = f" (sources in the lake: {', '.join(sources)})" if sources else " (it is empty)"
         raise MiningDataError(f"no graded answers{asked} in the lake{held}")
-    return rows.sort_values(["learner_id", "timestamp", "event_id"], kind="stable")
+    return rows
 
 
 def answer_histories(rows: pd.DataFrame) -> AnswerHistories:
-    """Per-learner event histories (a multi-skill answer is one event) and item skill tags."""
+    """Per-learner event histories (a multi-skill answer is one event, in time order) and the
+    items' skill tags, from :func:`~pipelines.pit_join.graded_rows`-shaped rows."""
+    rows = rows.sort_values(["learner_id", "timestamp", "event_id"], kind="stable")
     skills = sorted(rows["skill_id"].unique())
     index = {s: i + 1 for i, s in enumerate(skills)}
     records = rows[["learner_id", "event_id", "skill_id", "correct"]].itertuples(index=False)
