@@ -103,10 +103,15 @@ def mine(
     ] = MinerParams.threshold,
     max_violation: Annotated[
         float,
-        typer.Option(max=1.0, help="Largest share of dependent-mastered snapshots without it."),
+        typer.Option(
+            max=1.0, help="Largest share of dependent-mastered snapshots without the prerequisite."
+        ),
     ] = MinerParams.max_violation,
     min_support: Annotated[
-        int, typer.Option(min=1, help="Snapshots with the dependent mastered, at least.")
+        int,
+        typer.Option(
+            min=1, help="Snapshots with the dependent mastered and the prerequisite practised."
+        ),
     ] = MinerParams.min_support,
     snapshot_every: Annotated[
         int, typer.Option(min=1, help="Answers between two mastery snapshots.")
