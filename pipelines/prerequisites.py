@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from features.lake import Lake
@@ -73,16 +72,19 @@ def read_graded_answers(
     MiningDataError
         If there is none (naming the sources the lake does hold).
     """
-    table = lake.read_events(columns=EVENT_COLUMNS)
-    sources = sorted(s for s in pc.unique(table.column("source")).to_pylist() if s)
+    wanted = pc.field("verb") == "answered"
     if source is not None:
-        table = table.filter(pc.equal(table.column("source"), pa.scalar(source)))
-    table = sample_learners(table, max_learners, seed)
+        wanted = wanted & (pc.field("source") == source)
+    table = sample_learners(
+        lake.read_events(columns=EVENT_COLUMNS, filter=wanted), max_learners, seed
+    )
     rows = graded_rows(table.to_pandas())
     if rows.empty:
+        held = pc.unique(lake.read_events(columns=["source"]).column("source")).to_pylist()
+        sources = sorted(s for s in held if s)
         asked = f" of source {source!r}" if source is not None else ""
-        held = f" (sources in the lake: {', '.join(sources)})" if sources else " (it is empty)"
-        raise MiningDataError(f"no graded answers{asked} in the lake{held}")
+        where = f" (sources in the lake: {', '.join(sources)})" if sources else " (it is empty)"
+        raise MiningDataError(f"no graded answers{asked} in the lake{where}")
     return rows
 
 

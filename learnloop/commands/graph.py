@@ -146,7 +146,7 @@ def mine(
         table.add_row(e.prerequisite, e.dependent, e.evidence, violation, str(e.support), label)
     if reviewed and show:
         console.print(table)
-    if len(reviewed) > show:
+    if 0 < show < len(reviewed):
         console.print(f"… and {len(reviewed) - show} more (all of them with --out FILE)")
     counts = Counter(r.status for r in reviewed)
     console.print(
