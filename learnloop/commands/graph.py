@@ -60,9 +60,12 @@ def show(
     graph = skill_graph_from_settings(get_settings())
     if skill is None:
         s = graph.summary()
+        by_source = ", ".join(f"{n} {source}" for source, n in sorted(s.sources.items()))
         console.print(
-            f"{s.skills} skills ({s.roots} roots), {s.prerequisites} prerequisites "
-            f"{s.sources}, {s.content} content items"
+            f"{s.skills} skills ({s.roots} roots), {s.prerequisites} prerequisites"
+            + (f" ({by_source})" if by_source else "")
+            + f", {s.content} content items",
+            highlight=False,
         )
         return
     info = graph.skill(skill)

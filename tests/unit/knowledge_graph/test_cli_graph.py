@@ -140,6 +140,8 @@ def test_mine_from_the_lake_reviews_against_the_graph_and_applies_new_edges(env:
         (e.prerequisite, e.dependent) for e in after.prerequisite_edges() if e.source == "mined"
     } == new
     assert f"{len(new)} new" in " ".join(mined.output.split())
+    shown = CliRunner().invoke(app, ["graph", "show"])
+    assert f"({len(new)} mined, {len(true[::3])} seed)" in " ".join(shown.output.split())
 
 
 def test_mine_with_no_answers_names_the_sources(
