@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -151,6 +152,12 @@ def main() -> None:
         epoch_s = time.perf_counter() - t0
         auc, _ = scores(model, args.model, split["valid"], 256)
         history.append({"epoch": epoch + 1, "valid_auc": auc, "epoch_s": epoch_s})
+        print(
+            f"[pykt {args.model} {args.dataset} fold {args.fold}] epoch {epoch + 1}: "
+            f"valid AUC {auc:.4f} ({epoch_s:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
         if auc > best:
             best, stale = auc, 0
             best_state = {k: v.clone() for k, v in model.state_dict().items()}

@@ -83,9 +83,10 @@ def run(
     if source == "pykt":
         cmd += ["--threads", str(default_threads())]
     cmd += extra or []
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    # stderr passes through: the runners print one progress line per epoch there
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
     if proc.returncode != 0:
-        print(f"[kt] reference {source} {model} failed:\n{proc.stderr[-2000:]}", flush=True)
+        print(f"[kt] reference {source} {model} failed (exit {proc.returncode}, see above)")
         return None
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
