@@ -212,12 +212,11 @@ class ReviewedEdge:
 
 def review_against(graph: SkillGraph, edges: Iterable[MinedEdge]) -> list[ReviewedEdge]:
     """Compare mined edges with ``graph`` (for a person to review before adding them)."""
-    known = set(graph.skills())
-    current = graph.to_networkx()
+    current = graph.to_networkx()  # one read: every skill node and prerequisite edge
     out = []
     for e in edges:
         a, b = e.prerequisite, e.dependent
-        if a not in known or b not in known:
+        if a not in current or b not in current:
             status = "unknown_skill"
         elif current.has_edge(a, b):
             status = "in_graph"

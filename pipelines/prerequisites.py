@@ -30,8 +30,17 @@ from models.kt.snapshots import mastery_snapshots
 from pipelines.pit_join import graded_rows
 from pipelines.steps.ingest import sample_learners
 
-EVENT_COLUMNS = ["learner_id", "event_id", "timestamp", "verb", "object_id", "skill_ids"]
-EVENT_COLUMNS += ["correct", "source"]
+# what graded_rows reads, and the source filter's column
+EVENT_COLUMNS = [
+    "learner_id",
+    "event_id",
+    "timestamp",
+    "verb",
+    "object_id",
+    "skill_ids",
+    "correct",
+    "source",
+]
 
 
 class MiningDataError(ValueError):
