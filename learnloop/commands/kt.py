@@ -20,6 +20,75 @@ DatasetOpt = Annotated[
     str, typer.Option("--dataset", "-d", help="assist2009, assist2015 or statics.")
 ]
 FoldOpt = Annotated[int, typer.Option("--fold", "-k", min=1, max=5, help="Fold 1..5.")]
+ParamOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        "-p",
+        metavar="KEY=VALUE",
+        help="Hyper-parameter override, repeatable: -p d_model=128 -p n_heads=4 "
+        "(`learnloop kt models MODEL` lists them with their defaults).",
+    ),
+]
+TRUE, FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _coerce(key: str, raw: str, default: Any) -> Any:
+    """``raw`` as the type of the parameter's default (JSON where the default is not a scalar)."""
+    import json
+
+    text = raw.strip()
+    if text.lower() == "none" and default is None:
+        return None
+    try:
+        if isinstance(default, bool):
+            if text.lower() not in TRUE + FALSE:
+                raise ValueError
+            return text.lower() in TRUE
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+        if isinstance(default, str):
+            return text
+        if default is None:  # optional: a number if it reads as one, else the text
+            for kind in (int, float):
+                try:
+                    return kind(text)
+                except ValueError:
+                    pass
+            return text
+        return json.loads(text)
+    except ValueError:
+        raise CliError(f"--param {key}={raw}: expected {_kind(default)}") from None
+
+
+def _kind(default: Any) -> str:
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, int):
+        return "an integer"
+    return "a number" if isinstance(default, float) else "JSON"
+
+
+def parse_params(model: str, pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` overrides of ``model``'s hyper-parameters, typed like their defaults."""
+    from models.kt import make_model
+
+    defaults = make_model(model).get_params()  # unknown model -> one-line error
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise CliError(f"--param {pair!r}: expected KEY=VALUE")
+        if key not in defaults:
+            raise CliError(
+                f"--param {key}: not a parameter of {model}; its parameters: "
+                + ", ".join(sorted(defaults))
+            )
+        out[key] = _coerce(key, raw, defaults[key])
+    return out
 
 
 def _load(dataset: str, fold: int) -> Any:
@@ -56,16 +125,22 @@ def train(
         int | None, typer.Option(min=1, help="Max epochs (deep models; early stopping on valid).")
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Model file (.npz) to write.")] = None,
+    param: ParamOpt = None,
 ) -> None:
     """Fit a model on train{k}, early-stop/select on valid{k}, report test{k} and save it."""
     from models.kt import DEEP_MODELS, FitProgress, make_model
 
-    params: dict[str, Any] = {}
+    params = parse_params(model, param or [])
     if epochs is not None:
         if model.lower() not in DEEP_MODELS:
             raise CliError(f"--epochs applies to the deep models ({', '.join(DEEP_MODELS)}) only")
+        if "max_epochs" in params:
+            raise CliError("give the epoch budget once: --epochs or --param max_epochs")
         params["max_epochs"] = epochs
-    estimator = make_model(model, **params)  # unknown model -> one-line error
+    estimator = make_model(model, **params)
+    if params:
+        given = ", ".join(f"{k}={v}" for k, v in params.items())
+        console.print(f"{model}: {given}; the rest default (`learnloop kt models {model}`)")
     data = _load(dataset, fold)
     train_seqs, valid_seqs, test_seqs = (_chunks(x) for x in (data.train, data.valid, data.test))
     with progress_bar(f"training {model} on {data.dataset} fold {fold}") as advance:
@@ -113,10 +188,18 @@ def evaluate(
 
 
 @app.command("models")
-def models() -> None:
-    """List the available models."""
-    from models.kt import DEEP_MODELS, MODEL_NAMES
+def models(
+    model: Annotated[
+        str | None, typer.Argument(help="Show this model's hyper-parameters and defaults.")
+    ] = None,
+) -> None:
+    """List the available models, or one model's hyper-parameters with their defaults."""
+    from models.kt import DEEP_MODELS, MODEL_NAMES, make_model
 
+    if model is not None:
+        for key, value in sorted(make_model(model).get_params().items()):
+            console.print(f"{key} = {value!r}", highlight=False)
+        return
     for name in MODEL_NAMES:
         kind = "torch" if name in DEEP_MODELS else "numpy/scikit-learn"
         console.print(f"{name}\t{'ensemble of other models' if name == 'stacked' else kind}")

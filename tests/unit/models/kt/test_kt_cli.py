@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from learnloop.cli import main
+from learnloop.commands.kt import parse_params
 from learnloop.settings import get_settings
-from models.kt import InteractionSequence, make_model
+from models.kt import InteractionSequence, load_model, make_model
 
 
 @pytest.fixture
@@ -47,10 +48,50 @@ def test_train_then_eval_bkt_on_statics(
     assert code == 0 and "bkt statics test1: AUC 0.7" in text
 
 
+def test_train_with_parameter_overrides_saves_them(
+    settings_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = settings_env / "bkt.npz"
+    args = ["train", "-m", "bkt", "-d", "statics", "-p", "forgetting=yes", "-p", "n_restarts=1"]
+    code, text = run([*args, "--out", str(out)], monkeypatch, capsys)
+    assert code == 0, text
+    assert "bkt: forgetting=True, n_restarts=1; the rest default" in text
+    params = load_model(out).get_params()
+    assert (params["forgetting"], params["n_restarts"]) == (True, 1)
+    assert params["max_iter"] == make_model("bkt").get_params()["max_iter"]
+
+
+def test_models_lists_one_models_parameters_with_defaults(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, text = run(["models", "akt"], monkeypatch, capsys)
+    assert code == 0
+    assert "d_model = 256" in text and "n_heads = 8" in text and "num_threads = None" in text
+
+
+def test_parameter_values_take_the_type_of_their_default() -> None:
+    got = parse_params("akt", ["d_model=64", "lr=3e-3", "compile=off", "num_threads=2"])
+    assert got == {"d_model": 64, "lr": 0.003, "compile": False, "num_threads": 2}
+    assert parse_params("akt", ["num_threads=none"]) == {"num_threads": None}
+    assert parse_params("stacked", ['members=["dkt", "bkt"]']) == {"members": ["dkt", "bkt"]}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["train", "--model", "nope"], "error: unknown KT model 'nope'; known: bkt"),
+        (
+            ["train", "-m", "bkt", "-p", "forgeting=1"],
+            "error: --param forgeting: not a parameter of bkt; its parameters: forgetting,",
+        ),
+        (["train", "-m", "bkt", "-p", "forgetting=maybe"], "expected true or false"),
+        (["train", "-m", "bkt", "-p", "n_restarts=2.5"], "expected an integer"),
+        (["train", "-m", "akt", "-p", "lr=fast"], "error: --param lr=fast: expected a number"),
+        (["train", "-m", "bkt", "-p", "oops"], "error: --param 'oops': expected KEY=VALUE"),
+        (
+            ["train", "-m", "akt", "--epochs", "1", "-p", "max_epochs=2"],
+            "error: give the epoch budget once",
+        ),
         (
             ["train", "--model", "bkt", "--dataset", "nope"],
             "error: unknown knowledge-tracing dataset 'nope'",
