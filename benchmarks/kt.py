@@ -32,7 +32,12 @@ sys.path.insert(0, str(ROOT.parent))
 
 from benchmarks.figures import kt_datasets, kt_figure  # noqa: E402
 from benchmarks.kt_support import latency, published, refs, stacking  # noqa: E402
-from benchmarks.kt_support.candidates import CANDIDATES, MAX_LEN, candidates  # noqa: E402
+from benchmarks.kt_support.candidates import (  # noqa: E402
+    CANDIDATES,
+    MAX_LEN,
+    candidates,
+    settings_added_since,
+)
 from benchmarks.outputs import results_dir  # noqa: E402
 from features.datasets.kt_folds import DATASETS, KTFold, load_fold, resolve_name  # noqa: E402
 from models.kt import DEEP_MODELS, InteractionSequence, make_model  # noqa: E402
@@ -412,19 +417,26 @@ def run_one(source: str, name: str, dataset: str, fold_k: int, args: argparse.Na
 EQUAL_ROW_BATCHES_SINCE = "2026-11-26T12:15:00Z"
 
 
-def run_notes(runs: list[dict[str, Any]]) -> str | None:
-    """The first run's note plus which folds predate equal-row batches."""
+def run_notes(runs: list[dict[str, Any]], n_skills: int) -> str | None:
+    """The first run's note, which folds predate equal-row batches and which searched fewer
+    settings than ``kt_support/candidates.py`` now holds."""
+    ours = [r for r in runs if r["source"] == "ours"]
     old = [
         r["fold"]
-        for r in runs
-        if r["source"] == "ours"
-        and r["model"] in DEEP_MODELS
-        and r.get("when", "") < EQUAL_ROW_BATCHES_SINCE
+        for r in ours
+        if r["model"] in DEEP_MODELS and r.get("when", "") < EQUAL_ROW_BATCHES_SINCE
     ]
     notes = [runs[0].get("note")]
     if old:
         folds = ",".join(map(str, old))
         notes.append(f"fold(s) {folds} trained with fixed-count length buckets (older trainer)")
+    added = {r["fold"]: settings_added_since(r["model"], n_skills, r.get("when", "")) for r in ours}
+    if any(added.values()):
+        folds = ",".join(str(fold) for fold, n in added.items() if n)
+        notes.append(
+            f"fold(s) {folds} ran before {max(added.values())} of the settings now searched "
+            "were added (not tried there)"
+        )
     return "; ".join(n for n in notes if n) or None
 
 
@@ -442,7 +454,7 @@ def collect(quick: bool) -> dict[str, list[dict[str, Any]]]:
             # the quiet-machine re-measure (--latency) where there is one, else fold 1's run
             remeasured = quiet.get(dataset, {}).get(source_dir.name)
             lat = remeasured or runs[0].get("latency", {})
-            note = run_notes(runs)
+            note = run_notes(runs, DATASETS[dataset].n_skills)
             if remeasured and remeasured.get("model", "").startswith("stand-in"):
                 stand_in = "latency measured on a stand-in (same setting, fewer learners)"
                 note = f"{note}; {stand_in}" if note else stand_in

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from benchmarks import kt
 from benchmarks.kt_support import candidates as space
 from features.datasets.kt_folds import KTFold
@@ -15,12 +17,13 @@ def _work(params: dict[str, Any], n_skills: int) -> int:
 
 
 def test_akt_heads_are_halved_until_the_query_work_fits() -> None:
-    (wide,) = space.candidates("akt", 110)
-    assert wide["n_heads"] == 4
-    assert _work(wide, 110) <= space.MONOTONIC_WORK < _work(wide | {"n_heads": 8}, 110)
-    assert {k: v for k, v in wide.items() if k != "n_heads"} == space.CANDIDATES["akt"][0]
-    (many,) = space.candidates("akt", 400)
-    assert many["n_heads"] == 2
+    settings = space.candidates("akt", 110)
+    assert len(settings) == len(space.CANDIDATES["akt"])
+    for wide, given in zip(settings, space.CANDIDATES["akt"], strict=True):
+        assert wide["n_heads"] == 4
+        assert _work(wide, 110) <= space.MONOTONIC_WORK < _work(wide | {"n_heads": 8}, 110)
+        assert {k: v for k, v in wide.items() if k != "n_heads"} == given
+    assert {many["n_heads"] for many in space.candidates("akt", 400)} == {2}
 
 
 def test_settings_within_the_work_are_kept_as_they_are() -> None:
@@ -45,3 +48,22 @@ def test_a_run_finds_the_checkpoint_of_its_own_setting_not_of_a_restart() -> Non
         stored = json.loads(json.dumps(settings[i] | {"max_epochs": 5}))
         assert kt.candidate_indices("akt", fold, stored) == [i]
     assert kt.candidate_indices("akt", fold, {"d_model": 999}) == []
+
+
+def test_runs_written_before_a_setting_joined_the_search_are_flagged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(space, "ADDED", {"akt": {1: "2026-12-02T00:00:00Z"}})
+    before, after = "2026-12-01T00:00:00Z", "2026-12-03T00:00:00Z"  # both after equal-row batches
+    assert space.settings_added_since("akt", 110, before) == 1
+    assert space.settings_added_since("akt", 110, after) == 0
+    assert space.settings_added_since("akt", 1223, before) == 0  # the compact set is another
+    assert space.settings_added_since("dkt", 110, before) == 0
+    runs = [
+        {"source": "ours", "model": "akt", "fold": fold, "when": when}
+        for fold, when in ((1, after), (2, before), (3, before))
+    ]
+    assert kt.run_notes(runs, 110) == (
+        "fold(s) 2,3 ran before 1 of the settings now searched were added (not tried there)"
+    )
+    assert kt.run_notes(runs[:1], 110) is None
