@@ -152,11 +152,16 @@ def within_monotonic_work(params: dict[str, Any], n_skills: int) -> dict[str, An
     return params if heads == given else {**params, "n_heads": heads}
 
 
+def uses_compact(name: str, n_skills: int) -> bool:
+    """Whether ``name`` is searched over its compact sizes on ``n_skills`` skills."""
+    return n_skills > MANY_SKILLS and name in COMPACT_CANDIDATES
+
+
 def candidates(name: str, n_skills: int) -> list[dict[str, Any]]:
     """The configurations tried for ``name`` on a dataset of ``n_skills`` skills (best on valid
     kept): the compact sizes within the online budget when there are more than MANY_SKILLS;
     AKT's heads within MONOTONIC_WORK."""
-    if n_skills > MANY_SKILLS and name in COMPACT_CANDIDATES:
+    if uses_compact(name, n_skills):
         return COMPACT_CANDIDATES[name]
     if name == "akt":
         fitted = [within_monotonic_work(c, n_skills) for c in CANDIDATES[name]]
@@ -167,6 +172,6 @@ def candidates(name: str, n_skills: int) -> list[dict[str, Any]]:
 def settings_added_since(name: str, n_skills: int, when: str) -> int:
     """How many of the settings :func:`candidates` tries for ``name`` on a dataset of
     ``n_skills`` skills joined the search after a run written at ``when`` (ISO UTC)."""
-    if n_skills > MANY_SKILLS and name in COMPACT_CANDIDATES:
+    if uses_compact(name, n_skills):
         return 0
     return sum(1 for since in ADDED.get(name, {}).values() if when < since)
