@@ -36,6 +36,7 @@ from benchmarks.kt_support.candidates import (  # noqa: E402
     CANDIDATES,
     MAX_LEN,
     candidates,
+    may_extend,
     settings_added_since,
 )
 from benchmarks.outputs import results_dir  # noqa: E402
@@ -117,17 +118,29 @@ def checkpoint(name: str, fold: KTFold, candidate: int, quick: bool) -> Path:
     return CACHE / "checkpoints" / key
 
 
-def run_ours(name: str, fold: KTFold, quick: bool, max_epochs: int | None = None) -> dict[str, Any]:
-    """Fit every candidate on train, keep the best on valid, score on test."""
+def run_ours(
+    name: str,
+    fold: KTFold,
+    quick: bool,
+    max_epochs: int | None = None,
+    incumbent: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Fit every candidate on train, keep the best on valid, score on test. Given this fold's
+    earlier run (``incumbent``), fit only the settings added since and keep that run unless one
+    of them is better on valid."""
     if name == "stacked":
         return run_stacked(fold, quick)
     train, valid, test = as_rows(fold.train), as_rows(fold.valid), as_rows(fold.test)
     best: dict[str, Any] | None = None
     started = time.perf_counter()
     tried = candidates(name, fold.n_skills)
+    todo = list(range(len(tried)))
+    if incumbent is not None:  # the valid AUC to beat
+        todo = settings_added_since(name, fold.n_skills, incumbent["when"])
+        best = {"model_obj": None, "valid_auc": incumbent["valid_auc"]}
     search_s = 0.0
-    for i, candidate in enumerate(tried):
-        params = dict(candidate)
+    for i in todo:
+        params = dict(tried[i])
         if name in DEEP_MODELS:
             params["checkpoint_path"] = str(checkpoint(name, fold, i, quick))
             if quick:
@@ -145,10 +158,17 @@ def run_ours(name: str, fold: KTFold, quick: bool, max_epochs: int | None = None
         if best is None or valid_auc > best["valid_auc"]:
             best = {"model_obj": model, "params": params, "valid_auc": valid_auc, "fit_s": fit_s}
     assert best is not None
+    extended = {}
+    if incumbent is not None:  # runs without search_s fitted one setting
+        search_s += incumbent.get("search_s", incumbent["fit_s"])
+        extended = {"search_s": search_s, "extended_from": incumbent["when"]}
+        if best["model_obj"] is None:  # no added setting beat it
+            return incumbent | extended
     model = best.pop("model_obj")
     auc, acc = evaluate(model, test)
     out = {"auc": auc, "acc": acc, "train_s": time.perf_counter() - started, **best}
     out["search_s"] = search_s  # fitting every candidate setting
+    out |= extended
     result = getattr(model, "train_result_", None)
     if result is not None:
         out |= {
@@ -381,17 +401,29 @@ def remeasure_latency(args: argparse.Namespace, models: list[str], datasets: lis
 
 
 def run_one(source: str, name: str, dataset: str, fold_k: int, args: argparse.Namespace) -> None:
+    """Run and record one (source, model, dataset, fold), unless it is recorded; a recorded run
+    of ours that predates settings now searched is extended with them."""
     path = run_path(source, name, dataset, fold_k, args.quick)
-    if path.is_file():
+    earlier = json.loads(path.read_text()) if path.is_file() else None
+    if earlier is not None and (source != "ours" or not may_extend(name, earlier["when"])):
         return
-    print(f"[kt] {source} {name} {dataset} fold {fold_k} ...", flush=True)
     result: dict[str, Any] | None
     if source == "ours":
         fold = load_fold(args.root, dataset, fold_k)
+        added = settings_added_since(name, fold.n_skills, earlier["when"]) if earlier else []
+        if earlier is not None and not added:
+            return
+        extending = f" (extending the {earlier['when']} run with settings {added})" if added else ""
+        print(f"[kt] ours {name} {dataset} fold {fold_k}{extending} ...", flush=True)
         result = run_ours(
-            name, subset(fold, QUICK_LEARNERS) if args.quick else fold, args.quick, args.max_epochs
+            name,
+            subset(fold, QUICK_LEARNERS) if args.quick else fold,
+            args.quick,
+            args.max_epochs,
+            incumbent=earlier,
         )
     else:
+        print(f"[kt] {source} {name} {dataset} fold {fold_k} ...", flush=True)
         result = refs.run(source, name, args.root, dataset, fold_k, MAX_LEN)
     if result is None:
         return
@@ -430,7 +462,9 @@ def run_notes(runs: list[dict[str, Any]], n_skills: int) -> str | None:
     if old:
         folds = ",".join(map(str, old))
         notes.append(f"fold(s) {folds} trained with fixed-count length buckets (older trainer)")
-    added = {r["fold"]: settings_added_since(r["model"], n_skills, r.get("when", "")) for r in ours}
+    added = {
+        r["fold"]: len(settings_added_since(r["model"], n_skills, r.get("when", ""))) for r in ours
+    }
     if any(added.values()):
         folds = ",".join(str(fold) for fold, n in added.items() if n)
         notes.append(

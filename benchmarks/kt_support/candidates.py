@@ -65,7 +65,8 @@ CANDIDATES: dict[str, list[dict[str, Any]]] = {
     ],
 }
 # When a setting joined a model's search (index into CANDIDATES[model]): a run written before
-# did not try it, and the table says so until the run is redone.
+# did not try it; the table says so until kt.py runs that fold again, which fits only the
+# settings added and keeps the earlier winner unless one of them beats it on valid.
 ADDED: dict[str, dict[int, str]] = {"akt": {1: "2026-11-28T03:15:00Z"}}
 # Many-skill datasets: the online query (issue 4: mastery of every skill + next item, CPU p99
 # <= 5 ms) costs one attention read per skill, so for datasets with more than MANY_SKILLS skills
@@ -169,9 +170,15 @@ def candidates(name: str, n_skills: int) -> list[dict[str, Any]]:
     return CANDIDATES[name]
 
 
-def settings_added_since(name: str, n_skills: int, when: str) -> int:
-    """How many of the settings :func:`candidates` tries for ``name`` on a dataset of
-    ``n_skills`` skills joined the search after a run written at ``when`` (ISO UTC)."""
+def settings_added_since(name: str, n_skills: int, when: str) -> list[int]:
+    """Indices into :func:`candidates` of the settings ``candidates(name, n_skills)`` holds that
+    joined the search after a run written at ``when`` (ISO UTC): what that run did not try."""
     if uses_compact(name, n_skills):
-        return 0
-    return sum(1 for since in ADDED.get(name, {}).values() if when < since)
+        return []
+    return sorted(i for i, since in ADDED.get(name, {}).items() if when < since)
+
+
+def may_extend(name: str, when: str) -> bool:
+    """Whether some setting of ``name`` joined its search after ``when`` (on some dataset):
+    the cheap check before loading a fold for :func:`settings_added_since`."""
+    return any(when < since for since in ADDED.get(name, {}).values())

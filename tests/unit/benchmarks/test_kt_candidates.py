@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pytest
 
 from benchmarks import kt
 from benchmarks.kt_support import candidates as space
-from features.datasets.kt_folds import KTFold
+from features.datasets.kt_folds import KTFold, KTSequence
 
 
 def _work(params: dict[str, Any], n_skills: int) -> int:
@@ -55,10 +56,10 @@ def test_runs_written_before_a_setting_joined_the_search_are_flagged(
 ) -> None:
     monkeypatch.setattr(space, "ADDED", {"akt": {1: "2026-12-02T00:00:00Z"}})
     before, after = "2026-12-01T00:00:00Z", "2026-12-03T00:00:00Z"  # both after equal-row batches
-    assert space.settings_added_since("akt", 110, before) == 1
-    assert space.settings_added_since("akt", 110, after) == 0
-    assert space.settings_added_since("akt", 1223, before) == 0  # the compact set is another
-    assert space.settings_added_since("dkt", 110, before) == 0
+    assert space.settings_added_since("akt", 110, before) == [1]
+    assert space.settings_added_since("akt", 110, after) == []
+    assert space.settings_added_since("akt", 1223, before) == []  # the compact set is another
+    assert space.settings_added_since("dkt", 110, before) == []
     runs = [
         {"source": "ours", "model": "akt", "fold": fold, "when": when}
         for fold, when in ((1, after), (2, before), (3, before))
@@ -67,3 +68,36 @@ def test_runs_written_before_a_setting_joined_the_search_are_flagged(
         "fold(s) 2,3 ran before 1 of the settings now searched were added (not tried there)"
     )
     assert kt.run_notes(runs[:1], 110) is None
+
+
+def _fold(seed: int = 0) -> KTFold:
+    """A small fold where correctness rises with practice on each of 3 skills."""
+    rng = np.random.default_rng(seed)
+
+    def learner(i: int) -> KTSequence:
+        skills = rng.integers(0, 3, 40)
+        practice = np.array([np.sum(skills[:t] == s) for t, s in enumerate(skills)])
+        correct = rng.random(40) < 0.3 + 0.6 * (1 - np.exp(-practice / 4))
+        return KTSequence(f"l{i}", skills.astype(np.int64), correct.astype(np.int8))
+
+    train, valid, test = ([learner(i) for i in range(n)] for n in (60, 20, 20))
+    return KTFold("synthetic", 2, train, valid, test, 3, 0)
+
+
+def test_a_run_that_predates_a_setting_is_extended_with_that_setting_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(space, "ADDED", {"bkt": {1: "2026-12-02T00:00:00Z"}})
+    earlier = {"auc": 0.5, "valid_auc": 0.99, "fit_s": 7.0, "when": "2026-12-01T00:00:00Z"}
+    earlier["params"] = {"forgetting": False}
+    assert space.may_extend("bkt", earlier["when"])
+    assert not space.may_extend("bkt", "2026-12-03T00:00:00Z")
+    assert not space.may_extend("dkt", earlier["when"])
+    fold = _fold()
+    kept = kt.run_ours("bkt", fold, quick=False, incumbent=earlier)
+    assert kept["auc"] == 0.5 and kept["params"] == {"forgetting": False}  # nothing beat it
+    assert kept["extended_from"] == earlier["when"] and kept["search_s"] > 7.0
+    beaten = kt.run_ours("bkt", fold, quick=False, incumbent=earlier | {"valid_auc": 0.0})
+    assert beaten["params"] == {"forgetting": True}  # the only setting fitted
+    assert 0.6 < beaten["auc"] < 1.0 and beaten["valid_auc"] > 0.6
+    assert beaten["extended_from"] == earlier["when"] and beaten["search_s"] > 7.0
