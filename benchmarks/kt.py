@@ -159,7 +159,7 @@ def run_ours(
             best = {"model_obj": model, "params": params, "valid_auc": valid_auc, "fit_s": fit_s}
     assert best is not None
     extended = {}
-    if incumbent is not None:  # runs without search_s fitted one setting
+    if incumbent is not None:  # older runs lack search_s: their winner's fit_s, a lower bound
         search_s += incumbent.get("search_s", incumbent["fit_s"])
         extended = {"search_s": search_s, "extended_from": incumbent["when"]}
         if best["model_obj"] is None:  # no added setting beat it
