@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -101,3 +103,31 @@ def test_a_run_that_predates_a_setting_is_extended_with_that_setting_only(
     assert beaten["params"] == {"forgetting": True}  # the only setting fitted
     assert 0.6 < beaten["auc"] < 1.0 and beaten["valid_auc"] > 0.6
     assert beaten["extended_from"] == earlier["when"] and beaten["search_s"] > 7.0
+
+
+def test_the_benchmark_extends_only_runs_that_predate_a_setting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(space, "ADDED", {"bkt": {1: "2026-12-02T00:00:00Z"}})
+    monkeypatch.setattr(kt, "RUNS", tmp_path)
+    loads: list[int] = []
+
+    def load_fold(root: Path, dataset: str, fold: int) -> KTFold:
+        loads.append(fold)
+        return _fold()
+
+    monkeypatch.setattr(kt, "load_fold", load_fold)
+    args = argparse.Namespace(quick=False, root=tmp_path, max_epochs=None)
+    earlier = {"auc": 0.5, "acc": 0.5, "valid_auc": 0.0, "fit_s": 1.0, "params": {}}
+    for fold, when in ((2, "2026-12-01T00:00:00Z"), (3, "2026-12-03T00:00:00Z")):
+        path = kt.run_path("ours", "bkt", "synthetic", fold, quick=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(earlier | {"when": when}))
+    for fold in (2, 3):
+        kt.run_one("ours", "bkt", "synthetic", fold, args)
+    assert loads == [2]  # the up-to-date run is not even loaded
+    extended = json.loads(kt.run_path("ours", "bkt", "synthetic", 2, quick=False).read_text())
+    assert extended["params"] == {"forgetting": True}
+    assert extended["extended_from"] == "2026-12-01T00:00:00Z" != extended["when"]
+    kept = json.loads(kt.run_path("ours", "bkt", "synthetic", 3, quick=False).read_text())
+    assert kept == earlier | {"when": "2026-12-03T00:00:00Z"}
