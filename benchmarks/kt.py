@@ -162,8 +162,8 @@ def run_ours(
     if incumbent is not None:  # older runs lack search_s: their winner's fit_s, a lower bound
         search_s += incumbent.get("search_s", incumbent["fit_s"])
         extended = {"search_s": search_s, "extended_from": incumbent["when"]}
-        if best["model_obj"] is None:  # no added setting beat it
-            return incumbent | extended
+        if best["model_obj"] is None:  # no added setting beat it: its model, trained then
+            return incumbent | extended | {"trained_at": trained_at(incumbent)}
     model = best.pop("model_obj")
     auc, acc = evaluate(model, test)
     out = {"auc": auc, "acc": acc, "train_s": time.perf_counter() - started, **best}
@@ -449,6 +449,12 @@ def run_one(source: str, name: str, dataset: str, fold_k: int, args: argparse.Na
 EQUAL_ROW_BATCHES_SINCE = "2026-11-26T12:15:00Z"
 
 
+def trained_at(run: dict[str, Any]) -> str:
+    """When a run's model was trained: its ``when``, or its earlier run's when that was kept
+    through an extension."""
+    return str(run.get("trained_at", run.get("when", "")))
+
+
 def run_notes(runs: list[dict[str, Any]], n_skills: int) -> str | None:
     """The first run's note, which folds predate equal-row batches and which searched fewer
     settings than ``kt_support/candidates.py`` now holds."""
@@ -456,7 +462,7 @@ def run_notes(runs: list[dict[str, Any]], n_skills: int) -> str | None:
     old = [
         r["fold"]
         for r in ours
-        if r["model"] in DEEP_MODELS and r.get("when", "") < EQUAL_ROW_BATCHES_SINCE
+        if r["model"] in DEEP_MODELS and trained_at(r) < EQUAL_ROW_BATCHES_SINCE
     ]
     notes = [runs[0].get("note")]
     if old:

@@ -70,6 +70,11 @@ def test_runs_written_before_a_setting_joined_the_search_are_flagged(
         "fold(s) 2,3 ran before 1 of the settings now searched were added (not tried there)"
     )
     assert kt.run_notes(runs[:1], 110) is None
+    # extended since, its older-trainer model kept: the trainer flag follows when it was trained
+    kept = runs[0] | {"trained_at": "2026-11-25T00:00:00Z"}
+    assert kt.run_notes([kept], 110) == (
+        "fold(s) 1 trained with fixed-count length buckets (older trainer)"
+    )
 
 
 def _fold(seed: int = 0) -> KTFold:
@@ -99,10 +104,12 @@ def test_a_run_that_predates_a_setting_is_extended_with_that_setting_only(
     kept = kt.run_ours("bkt", fold, quick=False, incumbent=earlier)
     assert kept["auc"] == 0.5 and kept["params"] == {"forgetting": False}  # nothing beat it
     assert kept["extended_from"] == earlier["when"] and kept["search_s"] > 7.0
+    assert kt.trained_at(kept) == earlier["when"]
     beaten = kt.run_ours("bkt", fold, quick=False, incumbent=earlier | {"valid_auc": 0.0})
     assert beaten["params"] == {"forgetting": True}  # the only setting fitted
     assert 0.6 < beaten["auc"] < 1.0 and beaten["valid_auc"] > 0.6
     assert beaten["extended_from"] == earlier["when"] and beaten["search_s"] > 7.0
+    assert "trained_at" not in beaten  # trained now: its own when
 
 
 def test_the_benchmark_extends_only_runs_that_predate_a_setting(
