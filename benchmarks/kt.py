@@ -161,14 +161,14 @@ def run_ours(
     extended = {}
     if incumbent is not None:  # older runs lack search_s: their winner's fit_s, a lower bound
         search_s += incumbent.get("search_s", incumbent["fit_s"])
-        extended = {"search_s": search_s, "extended_from": incumbent["when"]}
+        extended = {"extended_from": incumbent["when"]}
         if best["model_obj"] is None:  # no added setting beat it: its model, trained then
-            return incumbent | extended | {"trained_at": trained_at(incumbent)}
+            kept = {"search_s": search_s, "trained_at": trained_at(incumbent), **extended}
+            return incumbent | kept
     model = best.pop("model_obj")
     auc, acc = evaluate(model, test)
-    out = {"auc": auc, "acc": acc, "train_s": time.perf_counter() - started, **best}
-    out["search_s"] = search_s  # fitting every candidate setting
-    out |= extended
+    out = {"auc": auc, "acc": acc, "train_s": time.perf_counter() - started, **best, **extended}
+    out["search_s"] = search_s  # fitting every candidate setting (over sessions when extended)
     result = getattr(model, "train_result_", None)
     if result is not None:
         out |= {

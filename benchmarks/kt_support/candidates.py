@@ -170,15 +170,18 @@ def candidates(name: str, n_skills: int) -> list[dict[str, Any]]:
     return CANDIDATES[name]
 
 
+def _added_after(name: str, when: str) -> list[int]:
+    """Indices of ``ADDED[name]`` that joined the search after ``when`` (ISO UTC)."""
+    return sorted(i for i, since in ADDED.get(name, {}).items() if when < since)
+
+
 def settings_added_since(name: str, n_skills: int, when: str) -> list[int]:
     """Indices into :func:`candidates` of the settings ``candidates(name, n_skills)`` holds that
     joined the search after a run written at ``when`` (ISO UTC): what that run did not try."""
-    if uses_compact(name, n_skills):
-        return []
-    return sorted(i for i, since in ADDED.get(name, {}).items() if when < since)
+    return [] if uses_compact(name, n_skills) else _added_after(name, when)
 
 
 def may_extend(name: str, when: str) -> bool:
     """Whether some setting of ``name`` joined its search after ``when`` (on some dataset):
     the cheap check before loading a fold for :func:`settings_added_since`."""
-    return any(when < since for since in ADDED.get(name, {}).values())
+    return bool(_added_after(name, when))
