@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
+from testkit.kt import sample_bkt, split
 
 from benchmarks import kt
 from benchmarks.kt_support import candidates as space
-from features.datasets.kt_folds import KTFold, KTSequence
+from features.datasets.kt_folds import KTFold
 
 
 def _work(params: dict[str, Any], n_skills: int) -> int:
@@ -77,18 +77,12 @@ def test_runs_written_before_a_setting_joined_the_search_are_flagged(
     )
 
 
-def _fold(seed: int = 0) -> KTFold:
-    """A small fold where correctness rises with practice on each of 3 skills."""
-    rng = np.random.default_rng(seed)
-
-    def learner(i: int) -> KTSequence:
-        skills = rng.integers(0, 3, 40)
-        practice = np.array([np.sum(skills[:t] == s) for t, s in enumerate(skills)])
-        correct = rng.random(40) < 0.3 + 0.6 * (1 - np.exp(-practice / 4))
-        return KTSequence(f"l{i}", skills.astype(np.int64), correct.astype(np.int8))
-
-    train, valid, test = ([learner(i) for i in range(n)] for n in (60, 20, 20))
-    return KTFold("synthetic", 2, train, valid, test, 3, 0)
+def _fold() -> KTFold:
+    """A small fold of BKT learners on 3 skills (testkit's sampler)."""
+    params = {"prior": [0.2] * 3, "learn": [0.2] * 3, "forget": [0.0] * 3}
+    params |= {"guess": [0.2] * 3, "slip": [0.1] * 3}
+    train, valid, test = split(sample_bkt(params, n_learners=100, length=12))
+    return KTFold("synthetic", 2, train, valid, test, 3, 0)  # kt.as_rows reads any sequence
 
 
 def test_a_run_that_predates_a_setting_is_extended_with_that_setting_only(
